@@ -1,0 +1,112 @@
+/**
+ * The error classes (Python's `OSError`, `socket.timeout`, `socket.gaierror`,
+ * `socket.herror`) and the one helper that turns an errno into an error. The
+ * native layer throws through the same helper (it is registered below).
+ * @module
+ */
+import * as os from 'node:os';
+import * as util from 'node:util';
+import { binding } from './binding';
+
+const errnoNames = new Map<number, string>();
+for (const [name, value] of Object.entries(os.constants.errno)) {
+  if (!errnoNames.has(value)) errnoNames.set(value, name);
+}
+
+/** The errno name (`'ECONNREFUSED'`) for a positive errno value. */
+export function errnoCode(errno: number): string {
+  const name = util.getSystemErrorName(-errno);
+  if (!name.startsWith('Unknown')) return name;
+  return errnoNames.get(errno) ?? `E${errno}`;
+}
+
+/** Formats an address the way it is printed in messages: `127.0.0.1:80`, `[::1]:80`, a path. */
+export function formatAddress(address: unknown): string {
+  if (Array.isArray(address) && typeof address[0] === 'string' && typeof address[1] === 'number') {
+    return address[0].includes(':') ? `[${address[0]}]:${address[1]}` : `${address[0]}:${address[1]}`;
+  }
+  if (typeof address === 'string') return address;
+  if (Buffer.isBuffer(address)) return JSON.stringify(address.toString('latin1'));
+  return util.inspect(address);
+}
+
+/**
+ * An OS error from a socket call: Python's `OSError`. `code` is the errno name
+ * (`'ECONNREFUSED'`), `errno` the positive C value (equal to
+ * `os.constants.errno[code]`), `syscall` the call that failed, and `address`
+ * the address involved, when there was one.
+ */
+export class SocketError extends Error {
+  readonly code: string;
+  readonly errno: number;
+  readonly syscall: string;
+  readonly address?: unknown;
+
+  constructor(errno: number, syscall: string, address?: unknown, message?: string) {
+    const code = errnoCode(errno);
+    const where = address === undefined ? '' : ` ${formatAddress(address)}`;
+    super(message ?? `${syscall} ${code}: ${binding.strerror(errno)}${where}`);
+    this.name = 'SocketError';
+    this.code = code;
+    this.errno = errno;
+    this.syscall = syscall;
+    if (address !== undefined) this.address = address;
+  }
+}
+
+/**
+ * An operation did not complete before the socket's timeout: Python's
+ * `socket.timeout` (`TimeoutError`). `code` is `'ETIMEDOUT'`.
+ */
+export class SocketTimeoutError extends SocketError {
+  constructor(syscall: string, address?: unknown) {
+    super(os.constants.errno.ETIMEDOUT, syscall, address, 'timed out');
+    this.name = 'SocketTimeoutError';
+  }
+}
+
+/**
+ * An address-resolution error from getaddrinfo / getnameinfo: Python's
+ * `socket.gaierror`. `code` is the EAI_* name (`'EAI_NONAME'`), `errno` its
+ * numeric value on this platform (negative on glibc, as in Python).
+ */
+export class GaiError extends Error {
+  readonly code: string;
+  readonly errno: number;
+  readonly syscall: string;
+  readonly hostname?: string;
+
+  constructor(errno: number, code: string, message: string, syscall: string, hostname?: string) {
+    super(`${syscall} ${code}: ${message}${hostname === undefined ? '' : ` ${hostname}`}`);
+    this.name = 'GaiError';
+    this.code = code;
+    this.errno = errno;
+    this.syscall = syscall;
+    if (hostname !== undefined) this.hostname = hostname;
+  }
+}
+
+/**
+ * A host lookup error from the gethostby* family: Python's `socket.herror`.
+ * `errno` is the h_errno value, `code` its name (`'HOST_NOT_FOUND'`).
+ */
+export class HostError extends Error {
+  readonly code: string;
+  readonly errno: number;
+  readonly syscall: string;
+
+  constructor(errno: number, code: string, message: string, syscall: string) {
+    super(`${syscall} ${code}: ${message}`);
+    this.name = 'HostError';
+    this.code = code;
+    this.errno = errno;
+    this.syscall = syscall;
+  }
+}
+
+/** The one errno -> error helper, for TypeScript and (registered) C++ alike. */
+export function socketError(errno: number, syscall: string, address?: unknown): SocketError {
+  return new SocketError(errno, syscall, address);
+}
+
+binding.setErrorFactory(socketError);

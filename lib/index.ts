@@ -1,0 +1,14 @@
+/**
+ * bsdsock: the whole BSD socket API for Node.js, the way Python's `socket`
+ * module exposes it. See README.md for the mode table and address formats.
+ * @module bsdsock
+ */
+export { Socket, socketpair, fromfd, getdefaulttimeout, setdefaulttimeout } from './socket';
+export type { Bytes, IoOptions } from './socket';
+export type { Address, InetAddress, Inet6Address, UnixAddress, PacketAddress, NetlinkAddress } from './address';
+export { SocketError, SocketTimeoutError, GaiError, HostError } from './errors';
+export { inetPton, inetNtop, inetAton, inetNtoa, htons, htonl, ntohs, ntohl } from './inet';
+export { getaddrinfo, getaddrinfoSync } from './netdb';
+export type { AddrInfo } from './netdb';
+export { constants, AddressFamily, SocketKind, familyName, kindName } from './constants';
+export * from './constants.generated';

@@ -1,0 +1,72 @@
+// Module entry: per-environment state and the cleanup hook that closes what
+// the environment left open (sockets of an exiting worker_thread, say).
+#include "bsdsock.h"
+
+#include <unistd.h>
+
+#if defined(_WIN32)
+#error "bsdsock supports POSIX systems only; on Windows, loading fails with a clear error from lib/binding.ts"
+#endif
+
+namespace bsdsock {
+
+AddonData* GetData(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
+
+void TrackFd(Napi::Env env, int fd) { GetData(env)->fds.insert(fd); }
+void UntrackFd(Napi::Env env, int fd) { GetData(env)->fds.erase(fd); }
+
+// Runs when the environment is torn down (process exit, worker exit). It is
+// an *async* cleanup hook because uv_close completes in a later loop turn:
+// Node keeps spinning the loop until we call napi_remove_async_cleanup_hook,
+// so no poll handle is left open when a worker's loop is closed.
+static void AsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg) {
+  auto* data = static_cast<AddonData*>(arg);
+  data->cleanup = handle;
+  // Poll handles first: an fd must never be closed while libuv still polls it.
+  ClosePollsForCleanup(data);
+  for (int fd : data->fds) close(fd);
+  data->fds.clear();
+  if (data->closing == 0) {
+    data->cleanup = nullptr;
+    napi_remove_async_cleanup_hook(handle);
+  }
+}
+
+// Instance-data finalizer: references die with the environment; the struct
+// itself waits for the last pending uv_close callback if there is one.
+static void FinalizeData(Napi::Env, AddonData* data) {
+  data->error_factory.Reset();
+  data->gai_factory.Reset();
+  data->poller_ctor.Reset();
+  if (data->closing == 0) delete data;
+  else data->env_gone = true;
+}
+
+static Napi::Value OpenFds(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(GetData(info.Env())->fds.size()));
+}
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* data = new AddonData();
+  if (napi_get_uv_event_loop(env, &data->loop) != napi_ok) {
+    delete data;
+    NAPI_THROW(Napi::Error::New(env, "bsdsock: no event loop"), exports);
+  }
+  env.SetInstanceData<AddonData, FinalizeData>(data);
+  napi_async_cleanup_hook_handle h;
+  napi_add_async_cleanup_hook(env, AsyncCleanup, data, &h);
+
+  exports.Set("openFdCount", Napi::Function::New(env, OpenFds, "openFdCount"));
+  InitErrors(env, exports);
+  InitSockaddr(env, exports);
+  InitSocket(env, exports);
+  InitPoll(env, exports);
+  InitConstants(env, exports);
+  InitNetdb(env, exports);
+  return exports;
+}
+
+}  // namespace bsdsock
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return bsdsock::Init(env, exports); }
+NODE_API_MODULE(bsdsock, InitAddon)

@@ -1,0 +1,163 @@
+// Readiness for the async API: one uv_poll_t per socket fd on the
+// environment's own loop (never uv_default_loop: that would break workers).
+//
+// Rules (libuv's uv_poll docs): one active poll handle per fd; stop and close
+// the handle before the fd is closed, so no stale event can reach a reused fd
+// number. The JS Poller and its callback are kept alive while the poll is
+// active; once stopped they are weak again, so a forgotten socket can be
+// collected.
+#include "bsdsock.h"
+
+namespace bsdsock {
+
+class Poller;
+
+// Allocated apart from the Poller: libuv owns it until the close callback,
+// which may run after the JS object has been collected.
+struct PollHandle {
+  uv_poll_t poll;
+  Poller* owner;
+  AddonData* data;
+};
+
+static void OnClosed(uv_handle_t* h) {
+  auto* ph = static_cast<PollHandle*>(h->data);
+  AddonData* data = ph->data;
+  delete ph;
+  if (--data->closing == 0) {
+    if (data->cleanup != nullptr) {
+      napi_async_cleanup_hook_handle hook = data->cleanup;
+      data->cleanup = nullptr;
+      napi_remove_async_cleanup_hook(hook);
+    }
+    if (data->env_gone) delete data;
+  }
+}
+
+class Poller : public Napi::ObjectWrap<Poller> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Poller",
+                       {InstanceMethod<&Poller::Start>("start"), InstanceMethod<&Poller::Stop>("stop"),
+                        InstanceMethod<&Poller::Close>("close")});
+  }
+
+  // new Poller(fd, callback(status, events))
+  Poller(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Poller>(info) {
+    Napi::Env env = info.Env();
+    int fd = ArgInt(info, 0, "fd");
+    if (!info[1].IsFunction()) ThrowType(env, "The \"callback\" argument must be a function");
+    AddonData* data = GetData(env);
+    ph_ = new PollHandle{{}, this, data};
+    int r = uv_poll_init_socket(data->loop, &ph_->poll, fd);
+    if (r != 0) {
+      delete ph_;
+      ph_ = nullptr;
+      ThrowErrno(env, -r, "uv_poll_init");
+    }
+    ph_->poll.data = ph_;
+    data->polls.insert(ph_);
+    cb_ = Napi::Weak(info[1].As<Napi::Function>());
+    ctx_ = new Napi::AsyncContext(env, "bsdsock:Poller", Value());
+  }
+
+  ~Poller() override {
+    // Collected without close(): close the handle (the fd is the socket's).
+    if (ph_ != nullptr) CloseHandle();
+    delete ctx_;
+  }
+
+  // The environment is going away: its cleanup hook closes the handle.
+  void Orphan() { ph_ = nullptr; }
+
+ private:
+  // start(events): UV_READABLE | UV_WRITABLE. Re-arming with the same mask is
+  // cheap (libuv skips the epoll_ctl when nothing changed).
+  Napi::Value Start(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    int events = ArgInt(info, 0, "events") & (UV_READABLE | UV_WRITABLE);
+    if (ph_ == nullptr) ThrowErrno(env, EBADF, "uv_poll_start");
+    if (events == 0) return Stop(info);
+    int r = uv_poll_start(&ph_->poll, events, OnPoll);
+    if (r != 0) ThrowErrno(env, -r, "uv_poll_start");
+    if (!active_) {
+      active_ = true;
+      Ref();
+      cb_.Ref();
+    }
+    return env.Undefined();
+  }
+
+  Napi::Value Stop(const Napi::CallbackInfo& info) {
+    if (ph_ != nullptr) uv_poll_stop(&ph_->poll);
+    Deactivate();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    if (ph_ != nullptr) CloseHandle();
+    Deactivate();
+    return info.Env().Undefined();
+  }
+
+  void Deactivate() {
+    if (!active_) return;
+    active_ = false;
+    cb_.Unref();
+    Unref();
+  }
+
+  void CloseHandle() {
+    ph_->owner = nullptr;
+    ph_->data->polls.erase(ph_);
+    ph_->data->closing++;
+    // uv_close stops the poll first: the fd is out of epoll when this returns.
+    uv_close(reinterpret_cast<uv_handle_t*>(&ph_->poll), OnClosed);
+    ph_ = nullptr;
+  }
+
+  static void OnPoll(uv_poll_t* h, int status, int events) {
+    auto* ph = static_cast<PollHandle*>(h->data);
+    Poller* self = ph->owner;
+    if (self == nullptr || !self->active_) return;
+    Napi::Env env = self->Env();
+    Napi::HandleScope scope(env);
+    Napi::Function cb = self->cb_.Value();
+    if (cb.IsEmpty()) return;
+    try {
+      // MakeCallback: microtasks run after it returns and async context
+      // (AsyncLocalStorage) follows the socket, as with Node's own handles.
+      cb.MakeCallback(self->Value(), {Napi::Number::New(env, status), Napi::Number::New(env, events)},
+                      *self->ctx_);
+    } catch (const Napi::Error& e) {
+      // An exception thrown by user code in a readiness callback is an
+      // uncaught exception, as it would be from an 'data' listener.
+      napi_fatal_exception(env, e.Value());
+    }
+  }
+
+  PollHandle* ph_ = nullptr;
+  Napi::FunctionReference cb_;
+  Napi::AsyncContext* ctx_ = nullptr;
+  bool active_ = false;
+};
+
+void ClosePollsForCleanup(AddonData* data) {
+  for (PollHandle* ph : data->polls) {
+    if (ph->owner != nullptr) ph->owner->Orphan();
+    ph->owner = nullptr;
+    data->closing++;
+    uv_close(reinterpret_cast<uv_handle_t*>(&ph->poll), OnClosed);
+  }
+  data->polls.clear();
+}
+
+void InitPoll(Napi::Env env, Napi::Object exports) {
+  Napi::Function ctor = Poller::Define(env);
+  GetData(env)->poller_ctor = Napi::Persistent(ctor);
+  exports.Set("Poller", ctor);
+  exports.Set("UV_READABLE", Napi::Number::New(env, UV_READABLE));
+  exports.Set("UV_WRITABLE", Napi::Number::New(env, UV_WRITABLE));
+}
+
+}  // namespace bsdsock

@@ -1,0 +1,320 @@
+// JS address <-> zeroed sockaddr_storage plus its exact length, in Python's
+// formats (DESIGN.md "Addresses"). Every bound is checked here, before any
+// syscall: a bad address is a TypeError/RangeError, never a crash.
+//
+// Host names are not resolved here: lib/ resolves them (asynchronously in
+// async calls) and passes numeric hosts only.
+#include "bsdsock.h"
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/un.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#ifdef __linux__
+#include <linux/if_packet.h>
+#include <linux/netlink.h>
+#endif
+
+namespace bsdsock {
+
+static Napi::Value Elem(Napi::Array a, uint32_t i) { return a.Get(i); }
+
+static uint32_t UIntIn(Napi::Env env, Napi::Value v, uint32_t max, const char* what) {
+  if (!v.IsNumber()) throw Napi::TypeError::New(env, std::string(what) + " must be an integer");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (d != static_cast<double>(static_cast<int64_t>(d)))
+    throw Napi::TypeError::New(env, std::string(what) + " must be an integer");
+  if (d < 0 || d > max)
+    throw Napi::RangeError::New(env, std::string(what) + " must be 0-" + std::to_string(max) +
+                                         ", got " + std::to_string(static_cast<int64_t>(d)));
+  return static_cast<uint32_t>(d);
+}
+
+static Napi::Array HostPortTuple(Napi::Env env, Napi::Value addr, uint32_t min, uint32_t max,
+                                 const char* fam) {
+  if (!addr.IsArray())
+    throw Napi::TypeError::New(env, std::string(fam) + " address must be an array [host, port" +
+                                        (max > 2 ? ", flowinfo?, scopeId?]" : "]"));
+  Napi::Array a = addr.As<Napi::Array>();
+  if (a.Length() < min || a.Length() > max)
+    throw Napi::TypeError::New(env, std::string(fam) + " address must have " +
+                                        std::to_string(min) + (max > min ? " to " + std::to_string(max) : "") +
+                                        " elements, got " + std::to_string(a.Length()));
+  if (!Elem(a, 0).IsString())
+    throw Napi::TypeError::New(env, std::string(fam) + " address host must be a string");
+  return a;
+}
+
+static void ParseInet(Napi::Env env, Napi::Value addr, SockAddr* out) {
+  Napi::Array a = HostPortTuple(env, addr, 2, 2, "AF_INET");
+  std::string host = Elem(a, 0).As<Napi::String>().Utf8Value();
+  auto* sin = reinterpret_cast<sockaddr_in*>(&out->storage);
+  sin->sin_family = AF_INET;
+  sin->sin_port = htons(static_cast<uint16_t>(UIntIn(env, Elem(a, 1), 65535, "port")));
+  if (host.empty()) {
+    sin->sin_addr.s_addr = htonl(INADDR_ANY);
+  } else if (host == "<broadcast>") {
+    sin->sin_addr.s_addr = htonl(INADDR_BROADCAST);
+  } else if (inet_pton(AF_INET, host.c_str(), &sin->sin_addr) != 1) {
+    throw Napi::TypeError::New(env, "not a numeric IPv4 address: \"" + host + "\"");
+  }
+  out->len = sizeof(sockaddr_in);
+}
+
+// "fe80::1%eth0" / "fe80::1%2": the part after '%' is an interface name or index.
+static uint32_t ScopeOf(Napi::Env env, const std::string& scope) {
+  char* end = nullptr;
+  unsigned long n = strtoul(scope.c_str(), &end, 10);
+  if (!scope.empty() && *end == '\0') return static_cast<uint32_t>(n);
+  unsigned idx = if_nametoindex(scope.c_str());
+  if (idx == 0) throw Napi::TypeError::New(env, "unknown IPv6 scope (interface): \"" + scope + "\"");
+  return idx;
+}
+
+static void ParseInet6(Napi::Env env, Napi::Value addr, SockAddr* out) {
+  Napi::Array a = HostPortTuple(env, addr, 2, 4, "AF_INET6");
+  std::string host = Elem(a, 0).As<Napi::String>().Utf8Value();
+  auto* sin6 = reinterpret_cast<sockaddr_in6*>(&out->storage);
+  sin6->sin6_family = AF_INET6;
+  sin6->sin6_port = htons(static_cast<uint16_t>(UIntIn(env, Elem(a, 1), 65535, "port")));
+  if (a.Length() > 2 && !Elem(a, 2).IsUndefined())
+    sin6->sin6_flowinfo = htonl(UIntIn(env, Elem(a, 2), 0xfffff, "flowinfo"));
+  if (a.Length() > 3 && !Elem(a, 3).IsUndefined())
+    sin6->sin6_scope_id = UIntIn(env, Elem(a, 3), 0xffffffffu, "scopeId");
+  if (host.empty()) {
+    sin6->sin6_addr = in6addr_any;
+  } else {
+    size_t pct = host.find('%');
+    if (pct != std::string::npos) {
+      sin6->sin6_scope_id = ScopeOf(env, host.substr(pct + 1));
+      host.resize(pct);
+    }
+    if (inet_pton(AF_INET6, host.c_str(), &sin6->sin6_addr) != 1)
+      throw Napi::TypeError::New(env, "not a numeric IPv6 address: \"" + host + "\"");
+  }
+  out->len = sizeof(sockaddr_in6);
+}
+
+static void ParseUnix(Napi::Env env, Napi::Value addr, SockAddr* out) {
+  auto* sun = reinterpret_cast<sockaddr_un*>(&out->storage);
+  sun->sun_family = AF_UNIX;
+  std::string path;
+  if (addr.IsString()) {
+    path = addr.As<Napi::String>().Utf8Value();
+  } else if (IsBytes(addr)) {
+    Bytes b = ToBytes(env, addr, "address");
+    path.assign(b.data, b.len);
+  } else {
+    throw Napi::TypeError::New(env, "AF_UNIX address must be a path string or a Buffer (abstract name)");
+  }
+  // Linux abstract names start with NUL and may hold more NULs: their length
+  // is exactly what is given, never sizeof(sockaddr_un).
+  bool abstract = !path.empty() && path[0] == '\0';
+  if (!abstract && path.find('\0') != std::string::npos)
+    throw Napi::TypeError::New(env, "AF_UNIX path must not contain NUL bytes (only an abstract name starts with one)");
+  if (path.size() > sizeof(sun->sun_path))
+    throw Napi::RangeError::New(env, "AF_UNIX path too long: " + std::to_string(path.size()) +
+                                         " bytes, at most " + std::to_string(sizeof(sun->sun_path)));
+  memcpy(sun->sun_path, path.data(), path.size());
+  // An empty path is Linux autobind: the kernel picks an abstract name.
+  out->len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size());
+}
+
+#ifdef __linux__
+static void ParsePacket(Napi::Env env, Napi::Value addr, SockAddr* out) {
+  if (!addr.IsArray())
+    throw Napi::TypeError::New(env, "AF_PACKET address must be [ifname, proto, pkttype?, hatype?, addr?]");
+  Napi::Array a = addr.As<Napi::Array>();
+  if (a.Length() < 2 || a.Length() > 5 || !Elem(a, 0).IsString())
+    throw Napi::TypeError::New(env, "AF_PACKET address must be [ifname, proto, pkttype?, hatype?, addr?]");
+  auto* sll = reinterpret_cast<sockaddr_ll*>(&out->storage);
+  sll->sll_family = AF_PACKET;
+  std::string ifname = Elem(a, 0).As<Napi::String>().Utf8Value();
+  unsigned idx = ifname.empty() ? 0 : if_nametoindex(ifname.c_str());
+  if (!ifname.empty() && idx == 0) ThrowErrno(env, errno, "if_nametoindex", addr);
+  sll->sll_ifindex = static_cast<int>(idx);
+  sll->sll_protocol = htons(static_cast<uint16_t>(UIntIn(env, Elem(a, 1), 65535, "proto")));
+  if (a.Length() > 2) sll->sll_pkttype = static_cast<unsigned char>(UIntIn(env, Elem(a, 2), 255, "pkttype"));
+  if (a.Length() > 3) sll->sll_hatype = static_cast<unsigned short>(UIntIn(env, Elem(a, 3), 65535, "hatype"));
+  if (a.Length() > 4) {
+    Bytes hw = ToBytes(env, Elem(a, 4), "addr");
+    if (hw.len > sizeof(sll->sll_addr))
+      throw Napi::RangeError::New(env, "AF_PACKET hardware address longer than 8 bytes");
+    memcpy(sll->sll_addr, hw.data, hw.len);
+    sll->sll_halen = static_cast<unsigned char>(hw.len);
+  }
+  out->len = sizeof(sockaddr_ll);
+}
+
+static void ParseNetlink(Napi::Env env, Napi::Value addr, SockAddr* out) {
+  if (!addr.IsArray() || addr.As<Napi::Array>().Length() != 2)
+    throw Napi::TypeError::New(env, "AF_NETLINK address must be [pid, groups]");
+  Napi::Array a = addr.As<Napi::Array>();
+  auto* nl = reinterpret_cast<sockaddr_nl*>(&out->storage);
+  nl->nl_family = AF_NETLINK;
+  nl->nl_pid = UIntIn(env, Elem(a, 0), 0xffffffffu, "pid");
+  nl->nl_groups = UIntIn(env, Elem(a, 1), 0xffffffffu, "groups");
+  out->len = sizeof(sockaddr_nl);
+}
+#endif
+
+void ParseSockaddr(Napi::Env env, int family, Napi::Value addr, SockAddr* out) {
+  memset(&out->storage, 0, sizeof(out->storage));
+  switch (family) {
+    case AF_INET: return ParseInet(env, addr, out);
+    case AF_INET6: return ParseInet6(env, addr, out);
+    case AF_UNIX: return ParseUnix(env, addr, out);
+#ifdef __linux__
+    case AF_PACKET: return ParsePacket(env, addr, out);
+    case AF_NETLINK: return ParseNetlink(env, addr, out);
+#endif
+    default:
+      throw Napi::Error::New(env, "address family " + std::to_string(family) + " is not supported for addresses");
+  }
+}
+
+Napi::Value MakeSockaddr(Napi::Env env, const sockaddr* sa, socklen_t len) {
+  // recvfrom on a connected stream socket reports no address: Python's None.
+  if (len == 0) return env.Null();
+  char buf[INET6_ADDRSTRLEN];
+  switch (sa->sa_family) {
+    case AF_INET: {
+      auto* sin = reinterpret_cast<const sockaddr_in*>(sa);
+      inet_ntop(AF_INET, &sin->sin_addr, buf, sizeof buf);
+      Napi::Array a = Napi::Array::New(env, 2);
+      a.Set(0u, Napi::String::New(env, buf));
+      a.Set(1u, Napi::Number::New(env, ntohs(sin->sin_port)));
+      return a;
+    }
+    case AF_INET6: {
+      auto* sin6 = reinterpret_cast<const sockaddr_in6*>(sa);
+      inet_ntop(AF_INET6, &sin6->sin6_addr, buf, sizeof buf);
+      Napi::Array a = Napi::Array::New(env, 4);
+      a.Set(0u, Napi::String::New(env, buf));
+      a.Set(1u, Napi::Number::New(env, ntohs(sin6->sin6_port)));
+      a.Set(2u, Napi::Number::New(env, ntohl(sin6->sin6_flowinfo)));
+      a.Set(3u, Napi::Number::New(env, sin6->sin6_scope_id));
+      return a;
+    }
+    case AF_UNIX: {
+      auto* sun = reinterpret_cast<const sockaddr_un*>(sa);
+      size_t off = offsetof(sockaddr_un, sun_path);
+      if (len <= off) return Napi::String::New(env, "");  // unnamed
+      size_t n = len - off;
+      if (n > sizeof(sun->sun_path)) n = sizeof(sun->sun_path);
+#ifdef __linux__
+      if (sun->sun_path[0] == '\0')  // abstract: byte-exact, NULs and all
+        return Napi::Buffer<char>::Copy(env, sun->sun_path, n);
+#endif
+      return Napi::String::New(env, sun->sun_path, strnlen(sun->sun_path, n));
+    }
+#ifdef __linux__
+    case AF_PACKET: {
+      auto* sll = reinterpret_cast<const sockaddr_ll*>(sa);
+      char ifname[IF_NAMESIZE] = "";
+      if (sll->sll_ifindex != 0) if_indextoname(static_cast<unsigned>(sll->sll_ifindex), ifname);
+      Napi::Array a = Napi::Array::New(env, 5);
+      a.Set(0u, Napi::String::New(env, ifname));
+      a.Set(1u, Napi::Number::New(env, ntohs(sll->sll_protocol)));
+      a.Set(2u, Napi::Number::New(env, sll->sll_pkttype));
+      a.Set(3u, Napi::Number::New(env, sll->sll_hatype));
+      size_t halen = sll->sll_halen > sizeof(sll->sll_addr) ? sizeof(sll->sll_addr) : sll->sll_halen;
+      a.Set(4u, Napi::Buffer<char>::Copy(env, reinterpret_cast<const char*>(sll->sll_addr), halen));
+      return a;
+    }
+    case AF_NETLINK: {
+      auto* nl = reinterpret_cast<const sockaddr_nl*>(sa);
+      Napi::Array a = Napi::Array::New(env, 2);
+      a.Set(0u, Napi::Number::New(env, nl->nl_pid));
+      a.Set(1u, Napi::Number::New(env, nl->nl_groups));
+      return a;
+    }
+#endif
+    default: {
+      // Unknown family: Python returns (family, bytes); so do we.
+      Napi::Array a = Napi::Array::New(env, 2);
+      a.Set(0u, Napi::Number::New(env, sa->sa_family));
+      size_t off = offsetof(sockaddr, sa_data);
+      a.Set(1u, Napi::Buffer<char>::Copy(env, sa->sa_data, len > off ? len - off : 0));
+      return a;
+    }
+  }
+}
+
+// inet_pton(family, string) -> Buffer | null (null: not a valid address)
+static Napi::Value InetPton(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int family = ArgInt(info, 0, "family");
+  if (!info[1].IsString()) ThrowType(env, "The \"address\" argument must be a string");
+  std::string s = info[1].As<Napi::String>().Utf8Value();
+  unsigned char out[sizeof(in6_addr)];
+  size_t n;
+  if (family == AF_INET) n = sizeof(in_addr);
+  else if (family == AF_INET6) n = sizeof(in6_addr);
+  else ThrowErrno(env, EAFNOSUPPORT, "inet_pton");
+  if (s.find('\0') != std::string::npos) return env.Null();
+  int r = inet_pton(family, s.c_str(), out);
+  if (r != 1) return env.Null();
+  return Napi::Buffer<char>::Copy(env, reinterpret_cast<char*>(out), n);
+}
+
+// inet_ntop(family, bytes) -> string
+static Napi::Value InetNtop(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int family = ArgInt(info, 0, "family");
+  Bytes b = ArgBytes(info, 1, "packedIp");
+  size_t need;
+  if (family == AF_INET) need = sizeof(in_addr);
+  else if (family == AF_INET6) need = sizeof(in6_addr);
+  else ThrowErrno(env, EAFNOSUPPORT, "inet_ntop");
+  if (b.len != need)
+    throw Napi::RangeError::New(env, "packed IP wrong length for inet_ntop: " + std::to_string(b.len) +
+                                         " bytes, expected " + std::to_string(need));
+  unsigned char tmp[sizeof(in6_addr)];
+  memcpy(tmp, b.data, need);
+  char buf[INET6_ADDRSTRLEN];
+  if (!inet_ntop(family, tmp, buf, sizeof buf)) ThrowErrno(env, errno, "inet_ntop");
+  return Napi::String::New(env, buf);
+}
+
+// inet_aton(string) -> Buffer | null; accepts the old forms ("127.1", hex, octal).
+static Napi::Value InetAton(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString()) ThrowType(env, "The \"address\" argument must be a string");
+  std::string s = info[0].As<Napi::String>().Utf8Value();
+  in_addr a;
+  if (s.find('\0') != std::string::npos || inet_aton(s.c_str(), &a) == 0) return env.Null();
+  return Napi::Buffer<char>::Copy(env, reinterpret_cast<char*>(&a), sizeof a);
+}
+
+// sockaddr(family, address) -> Buffer: the packed sockaddr, for tests and
+// for callers that build msghdrs themselves.
+static Napi::Value PackSockaddr(const Napi::CallbackInfo& info) {
+  SockAddr sa;
+  ParseSockaddr(info.Env(), ArgInt(info, 0, "family"), info[1], &sa);
+  return Napi::Buffer<char>::Copy(info.Env(), reinterpret_cast<char*>(&sa.storage), sa.len);
+}
+
+static Napi::Value UnpackSockaddr(const Napi::CallbackInfo& info) {
+  Bytes b = ArgBytes(info, 0, "sockaddr");
+  SockAddr sa;
+  memset(&sa.storage, 0, sizeof sa.storage);
+  if (b.len > sizeof sa.storage) ThrowRange(info.Env(), "sockaddr longer than sockaddr_storage");
+  memcpy(&sa.storage, b.data, b.len);
+  return MakeSockaddr(info.Env(), sa.sa(), static_cast<socklen_t>(b.len));
+}
+
+void InitSockaddr(Napi::Env env, Napi::Object exports) {
+  exports.Set("inet_pton", Napi::Function::New(env, InetPton, "inet_pton"));
+  exports.Set("inet_ntop", Napi::Function::New(env, InetNtop, "inet_ntop"));
+  exports.Set("inet_aton", Napi::Function::New(env, InetAton, "inet_aton"));
+  exports.Set("packSockaddr", Napi::Function::New(env, PackSockaddr, "packSockaddr"));
+  exports.Set("unpackSockaddr", Napi::Function::New(env, UnpackSockaddr, "unpackSockaddr"));
+}
+
+}  // namespace bsdsock

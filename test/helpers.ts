@@ -1,0 +1,18 @@
+// Shared test helpers: every socket a test makes is closed by `cleanup()`.
+import { Socket } from '../lib/index';
+
+const open: Socket[] = [];
+
+/** Track sockets so afterEach can close them even when a test fails. */
+export function track<T extends Socket | Socket[]>(s: T): T {
+  if (Array.isArray(s)) open.push(...s);
+  else open.push(s);
+  return s;
+}
+
+export function cleanup(): void {
+  for (const s of open.splice(0)) s.close();
+}
+
+/** Bytes of a string, UTF-8. */
+export const b = (s: string): Buffer => Buffer.from(s, 'utf8');
