@@ -9,7 +9,8 @@
         "native/socket.cc",
         "native/poll.cc",
         "native/constants.cc",
-        "native/netdb.cc"
+        "native/netdb.cc",
+        "native/msg.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       # C++ exceptions on, chosen once here: a Napi call that fails throws, so

@@ -60,6 +60,15 @@ export interface Binding {
   UV_WRITABLE: number;
   constants: Record<string, number>;
   internal: Record<string, number>;
+  // msg.cc
+  sendmsg(fd: number, buffers: unknown[], ancdata: unknown[], flags: number, addr: unknown, family: number): number;
+  recvmsg(fd: number, buffers: unknown[], ancbufsize: number, flags: number): unknown[] | number;
+  recvmmsg(fd: number, buffers: unknown[], meta: Int32Array, names: Buffer | null, flags: number): number;
+  sendmmsg(fd: number, buffers: unknown[], meta: Int32Array, names: Buffer | null, flags: number, count: number): number;
+  sendfile(outFd: number, inFd: number, offset: number, count: number): number;
+  CMSG_LEN(n: number): number;
+  CMSG_SPACE(n: number): number;
+  SOCKADDR_SLOT: number;
   // netdb.cc
   setGaiErrorFactory(f: (errno: number, code: string, message: string, syscall: string, host?: string) => Error): void;
   getaddrinfo(host: string | null, port: string | null, family: number, type: number, proto: number, flags: number): unknown[];

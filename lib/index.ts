@@ -4,7 +4,9 @@
  * @module bsdsock
  */
 export { Socket, socketpair, fromfd, getdefaulttimeout, setdefaulttimeout } from './socket';
-export type { Bytes, IoOptions } from './socket';
+export type { Bytes, IoOptions, AncData, RecvmsgResult } from './socket';
+export { CMSG_LEN, CMSG_SPACE, sendFds, sendFdsSync, recvFds, recvFdsSync } from './msg';
+export type { RecvFdsResult } from './msg';
 export type { Address, InetAddress, Inet6Address, UnixAddress, PacketAddress, NetlinkAddress } from './address';
 export { SocketError, SocketTimeoutError, GaiError, HostError } from './errors';
 export { inetPton, inetNtop, inetAton, inetNtoa, htons, htonl, ntohs, ntohl } from './inet';

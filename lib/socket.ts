@@ -10,6 +10,7 @@
  * @module
  */
 import * as os from 'node:os';
+import { fstatSync } from 'node:fs';
 import { binding, type NativePoller } from './binding';
 import { resolveAddress, resolveAddressSync, type Address } from './address';
 import { socketError, SocketTimeoutError, SocketError } from './errors';
@@ -415,9 +416,16 @@ export class Socket {
         signal.addEventListener('abort', w.onAbort, { once: true });
       }
       if (this.#timeout !== null) {
-        w.timer = setTimeout(() => {
-          if (drop()) this.#settle(w, undefined, new SocketTimeoutError(syscall, address));
-        }, this.#timeout * 1000);
+        // Timers run on the loop's cached clock and can fire up to a few ms
+        // early by performance.now(): re-arm for what is left, so the call
+        // never times out before its deadline (as the sync path guarantees).
+        const deadline = performance.now() + this.#timeout * 1000;
+        const expire = (): void => {
+          const left = deadline - performance.now();
+          if (left > 0) w.timer = setTimeout(expire, Math.ceil(left));
+          else if (drop()) this.#settle(w, undefined, new SocketTimeoutError(syscall, address));
+        };
+        w.timer = setTimeout(expire, this.#timeout * 1000);
       }
       queue.push(w);
       this.#arm();
@@ -685,6 +693,160 @@ export class Socket {
     return v !== AGAIN ? v : this.#block(POLLOUT, attempt, 'sendto', addr);
   }
 
+  // ---- messages: scatter/gather, ancillary data, batches -----------------
+
+  /**
+   * sendmsg(2): the `buffers` gathered into one message, with ancillary
+   * data items `[level, type, data]` (e.g. `[SOL_SOCKET, SCM_RIGHTS, fds]`)
+   * and an optional destination address. Returns the bytes sent.
+   */
+  async sendmsg(buffers: Bytes[], ancdata: AncData[] = [], flags = 0, address?: Address, opts?: IoOptions): Promise<number> {
+    const addr = address === undefined ? null : await resolveAddress(this.#family, this.#type, address);
+    const attempt = this.#sendmsgAttempt(buffers, ancdata, flags, addr);
+    const v = attempt();
+    return v !== AGAIN ? v : this.#wait(WRITE, attempt, 'sendmsg', opts, addr ?? undefined);
+  }
+  /** sendmsg(2), blocking per the socket's mode. */
+  sendmsgSync(buffers: Bytes[], ancdata: AncData[] = [], flags = 0, address?: Address): number {
+    const addr = address === undefined ? null : resolveAddressSync(this.#family, this.#type, address);
+    const attempt = this.#sendmsgAttempt(buffers, ancdata, flags, addr);
+    const v = attempt();
+    return v !== AGAIN ? v : this.#block(POLLOUT, attempt, 'sendmsg', addr ?? undefined);
+  }
+  #sendmsgAttempt(buffers: Bytes[], ancdata: AncData[], flags: number, addr: Address | null): Attempt<number> {
+    if (!Array.isArray(buffers)) throw new TypeError('sendmsg() buffers must be an array of bytes');
+    for (const b of buffers) checkBytes(b, 'buffers[i]');
+    return () => check(binding.sendmsg(this.#fdOr('sendmsg'), buffers, ancdata, flags, addr, this.#family), 'sendmsg', addr ?? undefined);
+  }
+
+  /**
+   * recvmsg(2) into `buffers` (Python's `recvmsg_into`):
+   * `[nbytes, ancdata, msgFlags, address]`. Up to `ancbufsize` bytes of
+   * ancillary data are received (size it with {@link CMSG_SPACE}); fds that
+   * arrive by SCM_RIGHTS are close-on-exec (MSG_CMSG_CLOEXEC).
+   */
+  async recvmsgInto(buffers: Bytes[], ancbufsize = 0, flags = 0, opts?: IoOptions): Promise<RecvmsgResult<number>> {
+    const attempt = this.#recvmsgAttempt(buffers, ancbufsize, flags);
+    const v = attempt();
+    return v !== AGAIN ? v : this.#wait(READ, attempt, 'recvmsg', opts);
+  }
+  /** recvmsg(2) into `buffers`, blocking per the socket's mode. */
+  recvmsgIntoSync(buffers: Bytes[], ancbufsize = 0, flags = 0): RecvmsgResult<number> {
+    const attempt = this.#recvmsgAttempt(buffers, ancbufsize, flags);
+    const v = attempt();
+    return v !== AGAIN ? v : this.#block(POLLIN, attempt, 'recvmsg');
+  }
+  /** recvmsg(2) of up to `bufsize` bytes: `[data, ancdata, msgFlags, address]`, as Python's `recvmsg`. */
+  async recvmsg(bufsize: number, ancbufsize = 0, flags = 0, opts?: IoOptions): Promise<RecvmsgResult<Buffer>> {
+    const buf = Buffer.allocUnsafe(checkSize(bufsize, 'bufsize'));
+    const [n, anc, mflags, addr] = await this.recvmsgInto([buf], ancbufsize, flags, opts);
+    return [shrink(buf, n), anc, mflags, addr];
+  }
+  /** recvmsg(2), blocking per the socket's mode. */
+  recvmsgSync(bufsize: number, ancbufsize = 0, flags = 0): RecvmsgResult<Buffer> {
+    const buf = Buffer.allocUnsafe(checkSize(bufsize, 'bufsize'));
+    const [n, anc, mflags, addr] = this.recvmsgIntoSync([buf], ancbufsize, flags);
+    return [shrink(buf, n), anc, mflags, addr];
+  }
+  #recvmsgAttempt(buffers: Bytes[], ancbufsize: number, flags: number): Attempt<RecvmsgResult<number>> {
+    checkSize(ancbufsize, 'ancbufsize');
+    return () => {
+      const r = binding.recvmsg(this.#fdOr('recvmsg'), buffers, ancbufsize, flags);
+      if (typeof r === 'number') return check(r, 'recvmsg') as typeof AGAIN;
+      return r as RecvmsgResult<number>;
+    };
+  }
+
+  /**
+   * recvmmsg(2): up to `buffers.length` datagrams in one syscall, waiting
+   * (per the mode) for at least one. Returns `[nbytes, address]` per datagram
+   * received, in order. Linux only.
+   */
+  async recvmmsg(buffers: Bytes[], flags = 0, opts?: IoOptions): Promise<Array<[number, Address | null]>> {
+    const batch = new MsgBatch(buffers.length);
+    const attempt = (): number | typeof AGAIN => check(this.tryRecvmmsg(buffers, batch.meta, batch.names, flags), 'recvmmsg');
+    const v = attempt();
+    return batch.results(v !== AGAIN ? v : await this.#wait(READ, attempt, 'recvmmsg', opts));
+  }
+  /**
+   * sendmmsg(2): several datagrams in one syscall, each `[data, address?]`
+   * (no address on a connected socket). Returns how many were sent, which
+   * may be fewer than given. Linux only.
+   */
+  async sendmmsg(messages: Array<[Bytes, Address?]>, flags = 0, opts?: IoOptions): Promise<number> {
+    const batch = new MsgBatch(messages.length);
+    const bufs: Bytes[] = [];
+    for (let i = 0; i < messages.length; i++) {
+      const [data, address] = messages[i];
+      checkBytes(data, 'data');
+      bufs.push(data);
+      batch.meta[2 * i] = data.byteLength;
+      if (address !== undefined) {
+        const packed = binding.packSockaddr(this.#family, await resolveAddress(this.#family, this.#type, address));
+        packed.copy(batch.names, i * SLOT);
+        batch.meta[2 * i + 1] = packed.length;
+      }
+    }
+    const attempt = (): number | typeof AGAIN =>
+      check(this.trySendmmsg(bufs, batch.meta, batch.names, messages.length, flags), 'sendmmsg');
+    const v = attempt();
+    return v !== AGAIN ? v : this.#wait(WRITE, attempt, 'sendmmsg', opts);
+  }
+
+  /**
+   * recvmmsg(2) without waiting or throwing, for zero-allocation datagram
+   * loops: fills `meta[2i]` with datagram i's length and `meta[2i+1]` with
+   * its address length, the raw sockaddr in `names` slot i (128 bytes a
+   * slot; pass null to skip addresses). Returns the count or a negative errno.
+   * The same buffers/meta/names can go straight to {@link trySendmmsg}.
+   */
+  tryRecvmmsg(buffers: Bytes[], meta: Int32Array, names: Buffer | null, flags = 0): number {
+    return this.#fd < 0 ? -EBADF : binding.recvmmsg(this.#fd, buffers, meta, names, flags);
+  }
+  /**
+   * sendmmsg(2) of the first `count` messages without waiting or throwing:
+   * datagram i is `meta[2i]` bytes of `buffers[i]` to the raw address in
+   * `names` slot i (`meta[2i+1]` bytes; 0 for none). Returns how many were
+   * sent, or a negative errno.
+   */
+  trySendmmsg(buffers: Bytes[], meta: Int32Array, names: Buffer | null, count: number, flags = 0): number {
+    return this.#fd < 0 ? -EBADF : binding.sendmmsg(this.#fd, buffers, meta, names, flags, count);
+  }
+
+  /**
+   * Send a file with sendfile(2), from `offset`, `count` bytes (to the end
+   * when omitted). Not one syscall: sendfile is repeated until done. Returns
+   * the bytes sent. `file` is an fd or a `fs.promises` FileHandle. Linux only.
+   */
+  async sendfile(file: number | { fd: number }, offset = 0, count?: number, opts?: IoOptions): Promise<number> {
+    const [inFd, rest] = sendfileArgs(file, offset, count);
+    const state = { offset, left: rest, sent: 0 };
+    const attempt = this.#sendfileAttempt(inFd, state);
+    const v = attempt();
+    return v !== AGAIN ? v : this.#wait(WRITE, attempt, 'sendfile', opts);
+  }
+  /** sendfile, blocking per the socket's mode. */
+  sendfileSync(file: number | { fd: number }, offset = 0, count?: number): number {
+    const [inFd, rest] = sendfileArgs(file, offset, count);
+    const attempt = this.#sendfileAttempt(inFd, { offset, left: rest, sent: 0 });
+    const v = attempt();
+    return v !== AGAIN ? v : this.#block(POLLOUT, attempt, 'sendfile');
+  }
+  #sendfileAttempt(inFd: number, st: { offset: number; left: number; sent: number }): Attempt<number> {
+    return () => {
+      while (st.left > 0) {
+        const r = binding.sendfile(this.#fdOr('sendfile'), inFd, st.offset, Math.min(st.left, 0x7ffff000));
+        if (r === NEG_EAGAIN) return AGAIN;
+        if (r < 0) throw socketError(-r, 'sendfile');
+        if (r === 0) break; // end of file before count
+        st.offset += r;
+        st.left -= r;
+        st.sent += r;
+      }
+      return st.sent;
+    };
+  }
+
   /** `for await (const chunk of sock)`: recv(65536) until EOF. */
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer, void, undefined> {
     for (;;) {
@@ -748,6 +910,41 @@ function shrink(buf: Buffer, n: number): Buffer {
   if (n === buf.length) return buf;
   if (buf.length - n > 4096 && n < buf.length / 2) return Buffer.from(buf.subarray(0, n));
   return buf.subarray(0, n);
+}
+
+/** One ancillary data item: `[level, type, data]`. */
+export type AncData = [level: number, type: number, data: Bytes];
+/** What recvmsg returns: `[data or nbytes, ancdata, msgFlags, address]`. */
+export type RecvmsgResult<T> = [T, Array<[number, number, Buffer]>, number, Address | null];
+
+const SLOT: number = binding.SOCKADDR_SLOT;
+
+/** The meta/names arrays of a batched datagram call. */
+class MsgBatch {
+  readonly meta: Int32Array;
+  readonly names: Buffer;
+  constructor(n: number) {
+    this.meta = new Int32Array(2 * n);
+    this.names = Buffer.alloc(n * SLOT);
+  }
+  results(count: number): Array<[number, Address | null]> {
+    const out: Array<[number, Address | null]> = [];
+    for (let i = 0; i < count; i++) {
+      const alen = this.meta[2 * i + 1];
+      const addr = alen > 0 ? (binding.unpackSockaddr(this.names.subarray(i * SLOT, i * SLOT + alen)) as Address) : null;
+      out.push([this.meta[2 * i], addr]);
+    }
+    return out;
+  }
+}
+
+function sendfileArgs(file: number | { fd: number }, offset: number, count?: number): [number, number] {
+  const fd = typeof file === 'number' ? file : file?.fd;
+  if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0) throw new TypeError('sendfile() file must be an fd or a FileHandle');
+  checkSize(offset, 'offset');
+  if (count !== undefined && count !== null) return [fd, checkSize(count, 'count')];
+  const size = fstatSync(fd).size;
+  return [fd, Math.max(0, size - offset)];
 }
 
 /** A Socket over an fd this library just created (accept4, dup): no adoption needed. */

@@ -63,6 +63,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitPoll(env, exports);
   InitConstants(env, exports);
   InitNetdb(env, exports);
+  InitMsg(env, exports);
   return exports;
 }
 

@@ -82,6 +82,7 @@ void InitSocket(Napi::Env env, Napi::Object exports);
 void InitPoll(Napi::Env env, Napi::Object exports);
 void InitConstants(Napi::Env env, Napi::Object exports);
 void InitNetdb(Napi::Env env, Napi::Object exports);
+void InitMsg(Napi::Env env, Napi::Object exports);
 
 // Called by the environment cleanup hook: close every poll handle.
 void ClosePollsForCleanup(AddonData* data);

@@ -1,0 +1,71 @@
+/**
+ * Ancillary-data helpers: Python's `CMSG_LEN`, `CMSG_SPACE`, `send_fds` and
+ * `recv_fds` (the last two built on sendmsg/recvmsg with SCM_RIGHTS).
+ * @module
+ */
+import { binding } from './binding';
+import { SOL_SOCKET, SCM_RIGHTS } from './constants.generated';
+import type { Address } from './address';
+import type { Bytes, IoOptions, Socket } from './socket';
+
+/** CMSG_LEN(3): the cmsg_len of an item carrying `length` bytes of data. */
+export function CMSG_LEN(length: number): number {
+  return binding.CMSG_LEN(length);
+}
+/** CMSG_SPACE(3): the buffer space an item of `length` data bytes takes, padding included. */
+export function CMSG_SPACE(length: number): number {
+  return binding.CMSG_SPACE(length);
+}
+
+const INT = 4;
+
+function packFds(fds: number[]): Buffer {
+  if (!Array.isArray(fds)) throw new TypeError('fds must be an array of integers');
+  const buf = Buffer.alloc(fds.length * INT);
+  fds.forEach((fd, i) => {
+    if (!Number.isInteger(fd) || fd < 0) throw new RangeError(`fds[${i}] is not a valid fd: ${fd}`);
+    buf.writeInt32LE(fd, i * INT);
+  });
+  return buf;
+}
+
+/**
+ * Send `fds` over an AF_UNIX socket with `buffers` (at least one byte must go
+ * with them): sendmsg(2) with an SCM_RIGHTS item. Python's `socket.send_fds`.
+ */
+export function sendFds(sock: Socket, buffers: Bytes[], fds: number[], flags = 0, address?: Address, opts?: IoOptions): Promise<number> {
+  return sock.sendmsg(buffers, [[SOL_SOCKET, SCM_RIGHTS, packFds(fds)]], flags, address, opts);
+}
+
+/** {@link sendFds}, blocking per the socket's mode. */
+export function sendFdsSync(sock: Socket, buffers: Bytes[], fds: number[], flags = 0, address?: Address): number {
+  return sock.sendmsgSync(buffers, [[SOL_SOCKET, SCM_RIGHTS, packFds(fds)]], flags, address);
+}
+
+/** What {@link recvFds} returns: `[data, fds, msgFlags, address]`. */
+export type RecvFdsResult = [Buffer, number[], number, Address | null];
+
+function unpackFds(result: [Buffer, Array<[number, number, Buffer]>, number, Address | null]): RecvFdsResult {
+  const [data, anc, flags, addr] = result;
+  const fds: number[] = [];
+  for (const [level, type, bytes] of anc) {
+    if (level !== SOL_SOCKET || type !== SCM_RIGHTS) continue;
+    for (let off = 0; off + INT <= bytes.length; off += INT) fds.push(bytes.readInt32LE(off));
+  }
+  return [data, fds, flags, addr];
+}
+
+/**
+ * Receive up to `maxfds` fds and up to `bufsize` bytes: recvmsg(2) with room
+ * for one SCM_RIGHTS item. The fds are close-on-exec and now the caller's to
+ * close (or to wrap: `new Socket(undefined, undefined, undefined, fd)`).
+ * Python's `socket.recv_fds`.
+ */
+export async function recvFds(sock: Socket, bufsize: number, maxfds: number, flags = 0, opts?: IoOptions): Promise<RecvFdsResult> {
+  return unpackFds(await sock.recvmsg(bufsize, CMSG_SPACE(maxfds * INT), flags, opts));
+}
+
+/** {@link recvFds}, blocking per the socket's mode. */
+export function recvFdsSync(sock: Socket, bufsize: number, maxfds: number, flags = 0): RecvFdsResult {
+  return unpackFds(sock.recvmsgSync(bufsize, CMSG_SPACE(maxfds * INT), flags));
+}

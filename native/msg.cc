@@ -1,0 +1,287 @@
+// Scatter/gather and ancillary data: sendmsg(2), recvmsg(2), the batched
+// recvmmsg(2) / sendmmsg(2), and sendfile(2). Hot calls: -errno as a value.
+#include "bsdsock.h"
+
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#ifdef __linux__
+#include <sys/sendfile.h>
+#endif
+
+namespace bsdsock {
+
+#ifdef MSG_NOSIGNAL
+static constexpr int kSendFlags = MSG_NOSIGNAL;
+#else
+static constexpr int kSendFlags = 0;
+#endif
+#ifdef MSG_CMSG_CLOEXEC
+// Received fds (SCM_RIGHTS) are close-on-exec from birth, as every fd here.
+static constexpr int kRecvmsgFlags = MSG_CMSG_CLOEXEC;
+#else
+static constexpr int kRecvmsgFlags = 0;
+#endif
+
+// Most iovecs a message may carry (Linux UIO_MAXIOV); more is EMSGSIZE in
+// the kernel, a RangeError here.
+static constexpr uint32_t kMaxIov = 1024;
+
+static Napi::Array ArgArray(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (!info[i].IsArray()) throw Napi::TypeError::New(info.Env(), std::string("The \"") + name + "\" argument must be an array");
+  return info[i].As<Napi::Array>();
+}
+
+// Fill iovecs from an array of byte views.
+static void Iovecs(Napi::Env env, Napi::Array bufs, std::vector<iovec>* iov, const char* name) {
+  uint32_t n = bufs.Length();
+  if (n > kMaxIov) throw Napi::RangeError::New(env, std::string(name) + ": at most 1024 buffers per message");
+  iov->resize(n);
+  for (uint32_t i = 0; i < n; i++) {
+    Bytes b = ToBytes(env, bufs.Get(i), name);
+    (*iov)[i] = {b.data, b.len};
+  }
+}
+
+// sendmsg(fd, buffers, ancdata, flags, address|null, family) -> bytes | -errno
+// ancdata: [[level, type, data], ...], each packed as one cmsghdr.
+static Napi::Value Sendmsg(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ArgInt(info, 0, "fd");
+  std::vector<iovec> iov;
+  Iovecs(env, ArgArray(info, 1, "buffers"), &iov, "buffers");
+  Napi::Array anc = info[2].IsUndefined() ? Napi::Array::New(env) : ArgArray(info, 2, "ancdata");
+  int flags = ArgIntOr(info, 3, "flags", 0) | kSendFlags;
+
+  msghdr msg{};
+  SockAddr sa;
+  if (!info[4].IsNull() && !info[4].IsUndefined()) {
+    ParseSockaddr(env, ArgInt(info, 5, "family"), info[4], &sa);
+    msg.msg_name = sa.sa();
+    msg.msg_namelen = sa.len;
+  }
+  msg.msg_iov = iov.data();
+  msg.msg_iovlen = iov.size();
+
+  size_t space = 0;
+  std::vector<Bytes> items;
+  std::vector<std::pair<int, int>> kinds;
+  for (uint32_t i = 0; i < anc.Length(); i++) {
+    Napi::Value item = anc.Get(i);
+    if (!item.IsArray() || item.As<Napi::Array>().Length() != 3)
+      ThrowType(env, "ancillary data items must be [level, type, data]");
+    Napi::Array t = item.As<Napi::Array>();
+    Napi::Value lv = t.Get(0u), tv = t.Get(1u);
+    if (!lv.IsNumber() || !tv.IsNumber()) ThrowType(env, "ancillary data level and type must be integers");
+    Bytes data = ToBytes(env, t.Get(2u), "ancillary data");
+    if (data.len > 65535) ThrowRange(env, "ancillary data item too large");
+    items.push_back(data);
+    kinds.emplace_back(lv.As<Napi::Number>().Int32Value(), tv.As<Napi::Number>().Int32Value());
+    space += CMSG_SPACE(data.len);
+  }
+  std::vector<char> control(space);
+  if (space > 0) {
+    msg.msg_control = control.data();
+    msg.msg_controllen = space;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    for (size_t i = 0; i < items.size(); i++, c = CMSG_NXTHDR(&msg, c)) {
+      c->cmsg_level = kinds[i].first;
+      c->cmsg_type = kinds[i].second;
+      c->cmsg_len = CMSG_LEN(items[i].len);
+      memcpy(CMSG_DATA(c), items[i].data, items[i].len);
+    }
+  }
+  ssize_t r;
+  do r = sendmsg(fd, &msg, flags);
+  while (r == -1 && errno == EINTR);
+  return Napi::Number::New(env, r == -1 ? -errno : static_cast<double>(r));
+}
+
+// recvmsg(fd, buffers, ancbufsize, flags) -> [nbytes, ancdata, msg_flags, address] | -errno
+// (Python's recvmsg_into). ancdata: [[level, type, Buffer], ...].
+static Napi::Value Recvmsg(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ArgInt(info, 0, "fd");
+  std::vector<iovec> iov;
+  Iovecs(env, ArgArray(info, 1, "buffers"), &iov, "buffers");
+  int ancbufsize = ArgIntOr(info, 2, "ancbufsize", 0);
+  if (ancbufsize < 0 || ancbufsize > 1 << 20) ThrowRange(env, "ancbufsize out of range (0-1048576)");
+  int user_flags = ArgIntOr(info, 3, "flags", 0);
+  int flags = user_flags | kRecvmsgFlags;
+
+  SockAddr sa;
+  memset(&sa.storage, 0, sizeof(sa_family_t));
+  std::vector<char> control(static_cast<size_t>(ancbufsize));
+  msghdr msg{};
+  msg.msg_name = sa.sa();
+  msg.msg_namelen = sizeof sa.storage;
+  msg.msg_iov = iov.data();
+  msg.msg_iovlen = iov.size();
+  if (ancbufsize > 0) {
+    msg.msg_control = control.data();
+    msg.msg_controllen = control.size();
+  }
+  ssize_t r;
+  do r = recvmsg(fd, &msg, flags);
+  while (r == -1 && errno == EINTR);
+  if (r == -1) return Napi::Number::New(env, -errno);
+
+  Napi::Array anc = Napi::Array::New(env);
+  uint32_t n = 0;
+  if (msg.msg_controllen > 0) {
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+      // A truncated control buffer may end inside an item: keep what fits.
+      char* end = static_cast<char*>(msg.msg_control) + msg.msg_controllen;
+      char* data = reinterpret_cast<char*>(CMSG_DATA(c));
+      size_t len = c->cmsg_len > CMSG_LEN(0) ? c->cmsg_len - CMSG_LEN(0) : 0;
+      if (data + len > end) len = data < end ? static_cast<size_t>(end - data) : 0;
+      Napi::Array t = Napi::Array::New(env, 3);
+      t.Set(0u, Napi::Number::New(env, c->cmsg_level));
+      t.Set(1u, Napi::Number::New(env, c->cmsg_type));
+      t.Set(2u, Napi::Buffer<char>::Copy(env, data, len));
+      anc.Set(n++, t);
+    }
+  }
+  Napi::Array out = Napi::Array::New(env, 4);
+  out.Set(0u, Napi::Number::New(env, static_cast<double>(r)));
+  out.Set(1u, anc);
+  // The kernel echoes MSG_CMSG_CLOEXEC back; report only what the caller asked for.
+  out.Set(2u, Napi::Number::New(env, msg.msg_flags & ~(kRecvmsgFlags & ~user_flags)));
+  out.Set(3u, MakeSockaddr(env, sa.sa(), msg.msg_namelen));
+  return out;
+}
+
+#ifdef __linux__
+// The batched datagram calls share one layout, so that an echo server can
+// hand recvmmsg's results straight to sendmmsg with no JS work in between:
+//   buffers: one byte view per message
+//   meta:    Int32Array(2 * n): [bytes_0, addrlen_0, bytes_1, addrlen_1, ...]
+//   names:   Buffer of n * sizeof(sockaddr_storage) raw addresses, or null
+static constexpr size_t kSlot = sizeof(sockaddr_storage);
+
+struct Batch {
+  std::vector<mmsghdr> msgs;
+  std::vector<iovec> iov;
+  int32_t* meta;
+  char* names;
+};
+
+static Batch BatchArgs(const Napi::CallbackInfo& info, uint32_t* count) {
+  Napi::Env env = info.Env();
+  Napi::Array bufs = ArgArray(info, 1, "buffers");
+  if (!info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+    ThrowType(env, "The \"meta\" argument must be an Int32Array");
+  Napi::Int32Array meta = info[2].As<Napi::Int32Array>();
+  uint32_t n = bufs.Length();
+  if (*count > 0 && *count < n) n = *count;
+  if (n > kMaxIov) n = kMaxIov;
+  if (meta.ElementLength() < 2 * static_cast<size_t>(n)) ThrowRange(env, "meta must hold 2 entries per message");
+  Batch b;
+  b.meta = meta.Data();
+  b.names = nullptr;
+  if (!info[3].IsNull() && !info[3].IsUndefined()) {
+    Bytes names = ToBytes(env, info[3], "names");
+    if (names.len < n * kSlot) ThrowRange(env, "names must hold 128 bytes (sockaddr_storage) per message");
+    b.names = names.data;
+  }
+  b.msgs.assign(n, mmsghdr{});
+  b.iov.resize(n);
+  for (uint32_t i = 0; i < n; i++) {
+    Bytes buf = ToBytes(env, bufs.Get(i), "buffers");
+    b.iov[i] = {buf.data, buf.len};
+    b.msgs[i].msg_hdr.msg_iov = &b.iov[i];
+    b.msgs[i].msg_hdr.msg_iovlen = 1;
+    if (b.names) b.msgs[i].msg_hdr.msg_name = b.names + i * kSlot;
+  }
+  *count = n;
+  return b;
+}
+
+// recvmmsg(fd, buffers, meta, names|null, flags) -> messages received | -errno
+// Never waits for a full batch: MSG_WAITFORONE semantics on a nonblocking fd.
+static Napi::Value Recvmmsg(const Napi::CallbackInfo& info) {
+  int fd = ArgInt(info, 0, "fd");
+  uint32_t n = 0;
+  Batch b = BatchArgs(info, &n);
+  int flags = ArgIntOr(info, 4, "flags", 0);
+  for (uint32_t i = 0; i < n; i++)
+    if (b.names) b.msgs[i].msg_hdr.msg_namelen = kSlot;
+  int r;
+  do r = recvmmsg(fd, b.msgs.data(), n, flags, nullptr);
+  while (r == -1 && errno == EINTR);
+  if (r == -1) return Napi::Number::New(info.Env(), -errno);
+  for (int i = 0; i < r; i++) {
+    b.meta[2 * i] = static_cast<int32_t>(b.msgs[i].msg_len);
+    b.meta[2 * i + 1] = b.names ? static_cast<int32_t>(b.msgs[i].msg_hdr.msg_namelen) : 0;
+  }
+  return Napi::Number::New(info.Env(), r);
+}
+
+// sendmmsg(fd, buffers, meta, names|null, flags, count) -> messages sent | -errno
+// Sends meta[2i] bytes of buffers[i] to the address in names slot i (of
+// meta[2i+1] bytes; 0: no address, for connected sockets).
+static Napi::Value Sendmmsg(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ArgInt(info, 0, "fd");
+  int32_t want = ArgIntOr(info, 5, "count", 0);
+  if (want < 0) ThrowRange(env, "count must not be negative");
+  uint32_t n = static_cast<uint32_t>(want);
+  Batch b = BatchArgs(info, &n);
+  int flags = ArgIntOr(info, 4, "flags", 0) | kSendFlags;
+  for (uint32_t i = 0; i < n; i++) {
+    int32_t len = b.meta[2 * i], alen = b.meta[2 * i + 1];
+    if (len < 0 || static_cast<size_t>(len) > b.iov[i].iov_len) ThrowRange(env, "meta byte count exceeds its buffer");
+    if (alen < 0 || static_cast<size_t>(alen) > kSlot) ThrowRange(env, "meta address length out of range");
+    b.iov[i].iov_len = static_cast<size_t>(len);
+    b.msgs[i].msg_hdr.msg_namelen = static_cast<socklen_t>(alen);
+    if (alen == 0) b.msgs[i].msg_hdr.msg_name = nullptr;
+  }
+  int r;
+  do r = sendmmsg(fd, b.msgs.data(), n, flags);
+  while (r == -1 && errno == EINTR);
+  return Napi::Number::New(env, r == -1 ? -errno : r);
+}
+
+// sendfile(out_fd, in_fd, offset, count) -> bytes sent | -errno
+static Napi::Value Sendfile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int out = ArgInt(info, 0, "outFd"), in = ArgInt(info, 1, "inFd");
+  int64_t off = ArgInt64(info, 2, "offset"), count = ArgInt64(info, 3, "count");
+  if (off < 0 || count < 0) ThrowRange(env, "offset and count must not be negative");
+  off_t o = static_cast<off_t>(off);
+  ssize_t r;
+  do r = sendfile(out, in, &o, static_cast<size_t>(count));
+  while (r == -1 && errno == EINTR);
+  return Napi::Number::New(env, r == -1 ? -errno : static_cast<double>(r));
+}
+#endif
+
+static Napi::Value CmsgLen(const Napi::CallbackInfo& info) {
+  int64_t n = ArgInt64(info, 0, "length");
+  if (n < 0 || n > INT32_MAX - 64) ThrowRange(info.Env(), "CMSG_LEN() argument out of range");
+  return Napi::Number::New(info.Env(), static_cast<double>(CMSG_LEN(static_cast<size_t>(n))));
+}
+static Napi::Value CmsgSpace(const Napi::CallbackInfo& info) {
+  int64_t n = ArgInt64(info, 0, "length");
+  if (n < 0 || n > INT32_MAX - 64) ThrowRange(info.Env(), "CMSG_SPACE() argument out of range");
+  return Napi::Number::New(info.Env(), static_cast<double>(CMSG_SPACE(static_cast<size_t>(n))));
+}
+
+void InitMsg(Napi::Env env, Napi::Object exports) {
+  exports.Set("sendmsg", Napi::Function::New(env, Sendmsg, "sendmsg"));
+  exports.Set("recvmsg", Napi::Function::New(env, Recvmsg, "recvmsg"));
+#ifdef __linux__
+  exports.Set("recvmmsg", Napi::Function::New(env, Recvmmsg, "recvmmsg"));
+  exports.Set("sendmmsg", Napi::Function::New(env, Sendmmsg, "sendmmsg"));
+  exports.Set("sendfile", Napi::Function::New(env, Sendfile, "sendfile"));
+#endif
+  exports.Set("CMSG_LEN", Napi::Function::New(env, CmsgLen, "CMSG_LEN"));
+  exports.Set("CMSG_SPACE", Napi::Function::New(env, CmsgSpace, "CMSG_SPACE"));
+  exports.Set("SOCKADDR_SLOT", Napi::Number::New(env, static_cast<double>(sizeof(sockaddr_storage))));
+}
+
+}  // namespace bsdsock
