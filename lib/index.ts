@@ -5,6 +5,8 @@
  */
 export { Socket, socketpair, fromfd, getdefaulttimeout, setdefaulttimeout } from './socket';
 export type { Bytes, IoOptions, AncData, RecvmsgResult } from './socket';
+export { SocketStream } from './makefile';
+export type { MakefileOptions } from './makefile';
 export { CMSG_LEN, CMSG_SPACE, sendFds, sendFdsSync, recvFds, recvFdsSync } from './msg';
 export type { RecvFdsResult } from './msg';
 export type { Address, InetAddress, Inet6Address, UnixAddress, PacketAddress, NetlinkAddress } from './address';

@@ -16,6 +16,7 @@ import { resolveAddress, resolveAddressSync, type Address } from './address';
 import { socketError, SocketTimeoutError, SocketError } from './errors';
 import { AF_INET, AF_UNIX, SOCK_STREAM, SOL_SOCKET, SO_ERROR, SO_DOMAIN, SO_TYPE, SO_PROTOCOL, SOMAXCONN, SOCK_NONBLOCK, SOCK_CLOEXEC } from './constants.generated';
 import { familyName, kindName } from './constants';
+import { SocketStream, type MakefileOptions } from './makefile';
 
 /** Bytes in: a Buffer, any TypedArray, a DataView or an ArrayBuffer. */
 export type Bytes = ArrayBufferView | ArrayBuffer;
@@ -845,6 +846,17 @@ export class Socket {
       }
       return st.sent;
     };
+  }
+
+  /**
+   * The socket as a Node stream (Python's `makefile`): 'r' Readable, 'w'
+   * Writable, 'rw' both (an added 'b' is accepted). With `{ encoding }` it
+   * reads and writes text. `end()` shuts the write side down. The socket
+   * stays open when the stream is destroyed unless `closeSocket` is set.
+   */
+  makefile(mode = 'r', opts: MakefileOptions = {}): SocketStream {
+    this.#fdOr('makefile');
+    return new SocketStream(this, mode, opts);
   }
 
   /** `for await (const chunk of sock)`: recv(65536) until EOF. */
