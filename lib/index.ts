@@ -7,6 +7,8 @@ export { Socket, socketpair, fromfd, getdefaulttimeout, setdefaulttimeout } from
 export type { Bytes, IoOptions, AncData, RecvmsgResult } from './socket';
 export { SocketStream } from './makefile';
 export type { MakefileOptions } from './makefile';
+export { SSLContext, SSLSocket, Purpose, createDefaultContext, CERT_NONE, CERT_OPTIONAL, CERT_REQUIRED } from './tls';
+export type { WrapOptions } from './tls';
 export { CMSG_LEN, CMSG_SPACE, sendFds, sendFdsSync, recvFds, recvFdsSync } from './msg';
 export type { RecvFdsResult } from './msg';
 export type { Address, InetAddress, Inet6Address, UnixAddress, PacketAddress, NetlinkAddress } from './address';

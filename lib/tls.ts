@@ -1,0 +1,278 @@
+/**
+ * TLS by wrapping a socket, as in Python's `ssl` module:
+ * `createDefaultContext(purpose)`, `context.loadCertChain(...)`,
+ * `context.wrapSocket(sock, { serverHostname | serverSide })`. The TLS itself
+ * is `node:tls` (OpenSSL) running over the socket's {@link Socket.makefile}
+ * stream; the wrapped socket keeps the async `recv` / `sendall` API.
+ * Verification is on by default for clients.
+ * @module
+ */
+import * as fs from 'node:fs';
+import * as tls from 'node:tls';
+import { once } from 'node:events';
+import type { Address } from './address';
+import type { Bytes, IoOptions, Socket } from './socket';
+
+/** What a context is for (Python's `ssl.Purpose`). */
+export const Purpose = Object.freeze({
+  /** A client's context: it authenticates servers (verification and host name check on). */
+  SERVER_AUTH: 'SERVER_AUTH',
+  /** A server's context: it may authenticate clients (no client certificate asked by default). */
+  CLIENT_AUTH: 'CLIENT_AUTH',
+} as const);
+export type Purpose = (typeof Purpose)[keyof typeof Purpose];
+
+/** Peer-certificate requirement (Python's `ssl.CERT_*`). */
+export const CERT_NONE = 0;
+export const CERT_OPTIONAL = 1;
+export const CERT_REQUIRED = 2;
+
+/** Options of {@link SSLContext.wrapSocket}. */
+export interface WrapOptions {
+  /** The server side of the connection (wrap the accepted socket, never the listener). */
+  serverSide?: boolean;
+  /** The name the server's certificate must match (client side); also sent as SNI. */
+  serverHostname?: string;
+}
+
+/** TLS settings shared by many connections: Python's `ssl.SSLContext`. */
+export class SSLContext {
+  /** CERT_NONE, CERT_OPTIONAL or CERT_REQUIRED. */
+  verifyMode: number;
+  /** Check the server certificate's name against `serverHostname` (client side). */
+  checkHostname: boolean;
+  /** Minimum protocol version, as node:tls spells it. Default 'TLSv1.2'. */
+  minimumVersion: tls.SecureVersion = 'TLSv1.2';
+  #cert?: Buffer;
+  #key?: Buffer;
+  #passphrase?: string;
+  #ca?: Buffer[];
+  #alpn?: string[];
+
+  constructor(purpose: Purpose = Purpose.SERVER_AUTH) {
+    if (purpose !== Purpose.SERVER_AUTH && purpose !== Purpose.CLIENT_AUTH) {
+      throw new RangeError(`unknown purpose ${String(purpose)}: use Purpose.SERVER_AUTH or Purpose.CLIENT_AUTH`);
+    }
+    const client = purpose === Purpose.SERVER_AUTH;
+    this.verifyMode = client ? CERT_REQUIRED : CERT_NONE;
+    this.checkHostname = client;
+  }
+
+  /** Our certificate chain and private key (PEM files), to prove who we are. */
+  loadCertChain(certfile: string, keyfile?: string, password?: string): void {
+    this.#cert = fs.readFileSync(certfile);
+    this.#key = fs.readFileSync(keyfile ?? certfile);
+    this.#passphrase = password;
+  }
+
+  /** Trust these CA certificates (PEM file or PEM text) instead of the system's. */
+  loadVerifyLocations(opts: { cafile?: string; cadata?: string | Buffer }): void {
+    const add: Buffer[] = [];
+    if (opts.cafile !== undefined) add.push(fs.readFileSync(opts.cafile));
+    if (opts.cadata !== undefined) add.push(Buffer.from(opts.cadata));
+    this.#ca = [...(this.#ca ?? []), ...add];
+  }
+
+  /** ALPN protocols to offer or accept, in order of preference. */
+  setAlpnProtocols(protocols: string[]): void {
+    this.#alpn = [...protocols];
+  }
+
+  #secureContext(): tls.SecureContext {
+    return tls.createSecureContext({
+      cert: this.#cert,
+      key: this.#key,
+      passphrase: this.#passphrase,
+      ca: this.#ca,
+      minVersion: this.minimumVersion,
+    });
+  }
+
+  /**
+   * Wrap a socket: Python's `wrap_socket`. For a connected socket the
+   * handshake starts at once; for an unconnected client socket it starts in
+   * {@link SSLSocket.connect}. Every I/O call waits for the handshake first.
+   */
+  wrapSocket(sock: Socket, opts: WrapOptions = {}): SSLSocket {
+    if (!opts.serverSide && this.checkHostname && !opts.serverHostname) {
+      throw new TypeError('checkHostname requires serverHostname (or set context.checkHostname = false)');
+    }
+    return new SSLSocket(sock, this.#tlsOptions(opts), !!opts.serverSide);
+  }
+
+  #tlsOptions(opts: WrapOptions): tls.ConnectionOptions & tls.TlsOptions {
+    const verify = this.verifyMode !== CERT_NONE;
+    return {
+      secureContext: this.#secureContext(),
+      ALPNProtocols: this.#alpn,
+      servername: opts.serverSide ? undefined : opts.serverHostname,
+      rejectUnauthorized: this.verifyMode === CERT_REQUIRED,
+      requestCert: opts.serverSide ? verify : undefined,
+      checkServerIdentity: this.checkHostname ? tls.checkServerIdentity : () => undefined,
+    };
+  }
+}
+
+/**
+ * A TLS-wrapped socket: Python's `ssl.SSLSocket`, with the async I/O of
+ * {@link Socket}. Not syscalls: each call goes through OpenSSL (node:tls).
+ */
+export class SSLSocket {
+  /** The wrapped socket. */
+  readonly socket: Socket;
+  readonly #options: tls.ConnectionOptions & tls.TlsOptions;
+  readonly #server: boolean;
+  #tls: tls.TLSSocket | null = null;
+  #handshake: Promise<void> | null = null;
+  #ended = false;
+  #error: Error | null = null;
+
+  /** @internal use {@link SSLContext.wrapSocket} */
+  constructor(sock: Socket, options: tls.ConnectionOptions & tls.TlsOptions, server: boolean) {
+    this.socket = sock;
+    this.#options = options;
+    this.#server = server;
+    let connected = true;
+    try {
+      sock.getpeername();
+    } catch {
+      connected = false;
+    }
+    if (connected) this.#start();
+  }
+
+  #start(): Promise<void> {
+    if (this.#handshake) return this.#handshake;
+    const stream = this.socket.makefile('rw') as unknown as import('node:stream').Duplex;
+    const t = this.#server
+      ? new tls.TLSSocket(stream as never, { ...this.#options, isServer: true })
+      : tls.connect({ ...this.#options, socket: stream as never });
+    this.#tls = t;
+    t.on('end', () => {
+      this.#ended = true;
+    });
+    t.on('error', (e: Error) => {
+      this.#error ??= e;
+    });
+    this.#handshake = new Promise<void>((resolve, reject) => {
+      t.once(this.#server ? 'secure' : 'secureConnect', () => resolve());
+      t.once('error', reject);
+      t.once('close', () => reject(this.#error ?? new Error('TLS connection closed during the handshake')));
+    });
+    this.#handshake.catch(() => undefined);
+    return this.#handshake;
+  }
+
+  /** connect(2) the wrapped socket, then run the TLS handshake (client side). */
+  async connect(address: Address, opts?: IoOptions): Promise<void> {
+    await this.socket.connect(address, opts);
+    await this.#start();
+  }
+
+  /** Wait for the handshake to finish (Python's `do_handshake`). */
+  async doHandshake(): Promise<void> {
+    await this.#start();
+  }
+
+  async #ready(): Promise<tls.TLSSocket> {
+    if (!this.#handshake) throw new Error('the socket is not connected: call connect() first');
+    await this.#handshake;
+    return this.#tls!;
+  }
+
+  /** Up to `bufsize` bytes of decrypted data; an empty Buffer at EOF. */
+  async recv(bufsize: number): Promise<Buffer> {
+    if (!Number.isInteger(bufsize) || bufsize < 0) throw new RangeError(`invalid bufsize ${bufsize}`);
+    const t = await this.#ready();
+    for (;;) {
+      if (this.#error) throw this.#error;
+      const chunk = t.read() as Buffer | null;
+      if (chunk !== null) {
+        if (chunk.length <= bufsize) return chunk;
+        t.unshift(chunk.subarray(bufsize));
+        return chunk.subarray(0, bufsize);
+      }
+      if (this.#ended || t.readableEnded) return Buffer.alloc(0);
+      await Promise.race([once(t, 'readable'), once(t, 'end'), once(t, 'close')]);
+    }
+  }
+
+  /** Decrypted data into `buffer`: the byte count, 0 at EOF. */
+  async recvInto(buffer: Bytes, nbytes = 0): Promise<number> {
+    const view = buffer instanceof ArrayBuffer ? new Uint8Array(buffer) : new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    const data = await this.recv(nbytes || view.length);
+    view.set(data);
+    return data.length;
+  }
+
+  /** Encrypt and send all of `data`. */
+  async sendall(data: Bytes): Promise<void> {
+    if (typeof data === 'string') throw new TypeError('data must be bytes, not a string: encode it first');
+    const t = await this.#ready();
+    const buf = data instanceof ArrayBuffer ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    await new Promise<void>((resolve, reject) => t.write(buf, (e) => (e ? reject(e) : resolve())));
+  }
+
+  /** Send `data`; returns its length (TLS records are written whole). */
+  async send(data: Bytes): Promise<number> {
+    await this.sendall(data);
+    return data.byteLength;
+  }
+
+  /** The peer's certificate (node:tls format), or null before the handshake / without one. */
+  getpeercert(): tls.PeerCertificate | null {
+    const c = this.#tls?.getPeerCertificate();
+    return c && Object.keys(c).length > 0 ? c : null;
+  }
+  /** The negotiated protocol version ('TLSv1.3'), or null. */
+  version(): string | null {
+    return this.#tls?.getProtocol() ?? null;
+  }
+  /** The negotiated cipher, or null. */
+  cipher(): tls.CipherNameAndProtocol | null {
+    return this.#tls?.getCipher() ?? null;
+  }
+  /** The ALPN protocol chosen, or null. */
+  selectedAlpnProtocol(): string | null {
+    const p = this.#tls?.alpnProtocol;
+    return typeof p === 'string' ? p : null;
+  }
+
+  getpeername(): Address {
+    return this.socket.getpeername();
+  }
+  getsockname(): Address {
+    return this.socket.getsockname();
+  }
+  fileno(): number {
+    return this.socket.fileno();
+  }
+
+  /** Send close_notify, then close the socket. */
+  close(): void {
+    if (this.#tls) {
+      this.#tls.end();
+      this.#tls.destroy();
+    }
+    this.socket.close();
+  }
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/**
+ * Python's `ssl.create_default_context(purpose)`: a context with secure
+ * defaults. `Purpose.SERVER_AUTH` (the default) is for clients: server
+ * certificates are verified against the system CAs (or `cafile` / `cadata`)
+ * and their names checked. `Purpose.CLIENT_AUTH` is for servers: add the
+ * server's certificate with `loadCertChain`.
+ */
+export function createDefaultContext(
+  purpose: Purpose = Purpose.SERVER_AUTH,
+  opts: { cafile?: string; cadata?: string | Buffer } = {},
+): SSLContext {
+  const ctx = new SSLContext(purpose);
+  if (opts.cafile !== undefined || opts.cadata !== undefined) ctx.loadVerifyLocations(opts);
+  return ctx;
+}
