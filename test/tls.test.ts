@@ -20,9 +20,17 @@ beforeAll(() => {
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
     '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', keyfile, '-out', certfile], { stdio: 'ignore' });
 });
-afterEach(() => {
+afterEach(async () => {
   cleanup();
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+  // Kill what is still running (by pid, only our children) and wait until its
+  // stdio pipes are closed: they are socket fds too.
+  await Promise.all(
+    children.splice(0).map((c) => {
+      const closed = c.exitCode !== null && c.stdout!.destroyed ? Promise.resolve() : new Promise((r) => c.once('close', r));
+      if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+      return closed;
+    }),
+  );
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
