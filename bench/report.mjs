@@ -13,13 +13,18 @@ const median = (xs) => {
 };
 
 /** The per-run metrics that get a median and a min-max. */
-export const METRICS = ['rate', 'cpuUs', 'srvCpuPct', 'cliCpuPct', 'mbPerCpuSec', 'p50', 'p99', 'lossPct'];
+export const METRICS = ['rate', 'cpuUs', 'srvCpuPct', 'cliCpuPct', 'otherCpuPct', 'mbPerCpuSec', 'p50', 'p99', 'lossPct'];
 
 /**
  * Groups runs by (config, entry) and adds medians, min, max and the ratios to
  * the configuration's baseline (net / dgram) and ceiling (C). Every ratio is
  * "higher is better": rate / ref rate, and ref CPU per op / CPU per op.
+ * A ratio is the median of per-round ratios (a run against its reference's
+ * run of the same round, which ran minutes apart at most), so drift of the
+ * machine between rounds cancels; min/max are the extreme rounds.
  */
+const okRuns = (g) => g.runs.filter((r) => !r.error);
+
 export function summarize(configs, jobs, runs) {
   const groups = jobs.map(({ config, entry }) => {
     const mine = runs.filter((r) => r.config === config.id && r.entry === entry.name);
@@ -35,10 +40,15 @@ export function summarize(configs, jobs, runs) {
   });
   for (const g of groups) {
     const ref = (role) => groups.find((o) => o.config === g.config && o.entry.role === role);
-    const ratio = (r) => (r && r.ok && g.ok
-      ? { rate: g.med.rate / r.med.rate, cpu: r.med.cpuUs / g.med.cpuUs,
-          rateMin: g.min.rate / r.med.rate, rateMax: g.max.rate / r.med.rate }
-      : null);
+    const ratio = (ref) => {
+      const pairs = ref ? okRuns(g).flatMap((mine) => okRuns(ref).filter((o) => o.round === mine.round).map((o) => [mine, o])) : [];
+      if (pairs.length === 0) return null;
+      const rates = pairs.map(([mine, o]) => mine.rate / o.rate);
+      return {
+        rate: median(rates), rateMin: Math.min(...rates), rateMax: Math.max(...rates),
+        cpu: median(pairs.map(([mine, o]) => o.cpuUs / mine.cpuUs)),
+      };
+    };
     g.vsBase = ratio(ref('baseline'));
     g.vsCeil = ratio(ref('ceiling'));
   }
@@ -56,14 +66,14 @@ const fmt = (x, digits = null) => {
   return a >= 1000 ? Math.round(x).toLocaleString('en-US') : a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : x.toFixed(2);
 };
 
-const HEADERS = ['server', 'rate', 'min-max', 'srv CPU%', 'cli CPU%', 'CPU µs/op', 'MB/CPU-s',
+const HEADERS = ['server', 'rate', 'min-max', 'srv CPU%', 'cli CPU%', 'other%', 'CPU µs/op', 'MB/CPU-s',
   'p50 µs', 'p99 µs', 'x base', 'x base CPU', 'x C', 'x C CPU'];
 
 /** One row of cells per (config, entry) group; shared by text and markdown. */
 function row(g) {
   if (!g.ok) {
     const why = (g.errors[0] ?? 'no run').split('\n')[0].slice(0, 60);
-    return [g.entry.label, `FAILED (${why})`, ...Array(HEADERS.length - 2).fill('')];
+    return Object.assign([g.entry.label, `FAILED (${why})`, ...Array(HEADERS.length - 2).fill('')], { failed: true });
   }
   const { med, min, max } = g;
   const pp = g.config.mode === 'pingpong';
@@ -73,6 +83,7 @@ function row(g) {
     g.ok > 1 ? `${fmt(min.rate)}-${fmt(max.rate)}` : '',
     fmt(med.srvCpuPct, 0),
     fmt(med.cliCpuPct, 0),
+    fmt(med.otherCpuPct, 0),
     fmt(med.cpuUs),
     fmt(med.mbPerCpuSec),
     pp ? fmt(med.p50) : '',
@@ -98,10 +109,12 @@ export function textTable(summary) {
   const out = [];
   for (const [config, groups] of byConfig(summary)) {
     const rows = [HEADERS, ...groups.map(row)];
-    const widths = HEADERS.map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+    const aligned = rows.filter((r) => !r.failed); // a failure message spans the row
+    const widths = HEADERS.map((_, i) => Math.max(...aligned.map((r) => String(r[i]).length)));
     out.push(`\n== ${configHeading(config)}  [${config.id}]`);
     for (const r of rows) {
-      out.push(r.map((cell, i) => (i === 0 ? String(cell).padEnd(widths[i]) : String(cell).padStart(widths[i]))).join('  ').trimEnd());
+      const cells = r.failed ? r.slice(0, 2) : r;
+      out.push(cells.map((cell, i) => (i === 0 ? String(cell).padEnd(widths[i]) : String(cell).padStart(widths[i]))).join('  ').trimEnd());
     }
   }
   return out.join('\n') + '\n';

@@ -9,7 +9,8 @@
 // generator, and sample the server's CPU time from /proc/<pid>/stat when the
 // generator prints START and STOP (the measured window, after its warmup).
 // Rounds of all (configuration, server) jobs run in a shuffled order so that
-// drift on a noisy machine spreads over every server alike.
+// drift on a noisy machine spreads over every server alike; ratios pair the
+// runs of one round.
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -63,13 +64,15 @@ const HELP = `usage: node bench/run.mjs [options]
   --filter REGEX   only jobs whose "config-id/server-name" matches (the
                    baseline and C server of each selected configuration
                    always run too, for the ratios)
+  --max-other PCT  re-run a run once if other processes used more than PCT%
+                   of a core during its window (noise)     [25]
   --json FILE      write every run and the summary as JSON
   --report         write results/results.md and chart.svg even if --quick or --filter
   --list           print the jobs and exit
 `;
 
 function parseCli(argv) {
-  const o = { argv, quick: false, runs: null, duration: null, warmup: null, filter: null, json: null, report: false, list: false };
+  const o = { argv, quick: false, runs: null, duration: null, warmup: null, filter: null, json: null, report: false, list: false, maxOther: 25 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -86,6 +89,7 @@ function parseCli(argv) {
     else if (a === '--duration') o.duration = number();
     else if (a === '--warmup') o.warmup = number();
     else if (a === '--filter') o.filter = new RegExp(value());
+    else if (a === '--max-other') o.maxOther = number();
     else if (a === '--json') o.json = value();
     else if (a === '--report') o.report = true;
     else if (a === '--list') o.list = true;
@@ -124,10 +128,12 @@ function selectJobs(opts) {
 
 const live = new Set(); // every running child, for the finally blocks and SIGINT
 const socketPaths = new Set();
+let interrupted = false; // set by SIGINT/SIGTERM: start nothing new
 
 /** A spawned program whose stdout is consumed line by line. */
 class Child {
   constructor(argv, role) {
+    if (interrupted) throw new Error('interrupted');
     this.role = role;
     this.argv = argv;
     this.proc = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], cwd: path.dirname(BENCH) });
@@ -199,6 +205,8 @@ class Child {
 }
 
 function onSigint() {
+  if (interrupted) return;
+  interrupted = true;
   process.stderr.write('\ninterrupted: stopping children\n');
   for (const c of live) { try { process.kill(c.pid, 'SIGTERM'); } catch { /* gone */ } }
   setTimeout(() => {
@@ -218,6 +226,14 @@ function cpuSeconds(pid) {
   // Fields after "(comm)": state is field 3, utime 14, stime 15.
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+}
+
+/** Machine-wide busy CPU seconds from /proc/stat, without the irq and softirq
+ * columns (the loopback traffic we cause is mostly softirq). */
+function machineBusySeconds() {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , , , steal = 0] = f; // guest time is inside user
+  return (user + nice + system + steal) / CLK_TCK;
 }
 
 let pathSeq = 0;
@@ -242,13 +258,16 @@ async function runOne(config, entry, opts) {
 
     // Sample inside the line callback: no event-loop turn between the line and the read.
     const deadline = performance.now() + (opts.warmup + opts.duration) * 1000 + 15_000;
-    const sample = () => ({ t: performance.now(), srv: cpuSeconds(server.pid), cli: cpuSeconds(client.pid) });
+    const sample = () => ({
+      t: performance.now(), srv: cpuSeconds(server.pid), cli: cpuSeconds(client.pid), all: machineBusySeconds(),
+    });
     let start, stop;
     await client.nextLine(/^START$/, deadline, () => { start = sample(); });
     await client.nextLine(/^STOP$/, deadline, () => { stop = sample(); });
     const [json] = await client.nextLine(/^\{.*\}$/, deadline);
     const r = JSON.parse(json);
     if (r.error) throw new Error(`client: ${r.error}`);
+    if (!(r.ops > 0)) throw new Error('no echo in the measured window');
     if (server.closed) throw new Error(`server exited (${server.exitStatus}): ${server.stderr.trim().slice(-300)}`);
 
     const window = (stop.t - start.t) / 1000;
@@ -261,6 +280,8 @@ async function runOne(config, entry, opts) {
       cpuUs: ((config.e2e ? srvCpu + cliCpu : srvCpu) * 1e6) / ops,
       srvCpuPct: (srvCpu / window) * 100,
       cliCpuPct: (cliCpu / window) * 100,
+      // CPU used by anything but the server and the client: noise from other work.
+      otherCpuPct: Math.max(0, ((stop.all - start.all - srvCpu - cliCpu) / window) * 100),
       mbPerCpuSec: mb / srvCpu,
       p50: r.p50_us,
       p99: r.p99_us,
@@ -332,17 +353,32 @@ async function main() {
   const runs = [];
   const total = jobs.length * opts.runs;
   const bar = progress(total);
+  // A run disturbed by other work on the machine is re-run once, within a
+  // budget of 20% more runs so that a busy machine cannot double the time.
+  let retryBudget = Math.ceil(total / 5);
   let n = 0;
+  // Each round visits the configurations in a shuffled order and runs the
+  // servers of one configuration back to back (shuffled too): a server and its
+  // references run minutes apart at most, and summarize() pairs them by round.
+  const byConfig = [...new Set(jobs.map((j) => j.config))].map((c) => jobs.filter((j) => j.config === c));
   for (let round = 1; round <= opts.runs; round++) {
-    for (const job of shuffle(jobs)) {
+    for (const job of shuffle(byConfig).flatMap(shuffle)) {
+      if (interrupted) return; // onSigint exits once the children are gone
       bar.job(++n, job, round, opts.runs);
       const base = { config: job.config.id, entry: job.entry.name, round };
-      try {
-        runs.push({ ...base, ...(await runOne(job.config, job.entry, opts)) });
-      } catch (err) {
-        bar.note(`FAILED ${job.config.id}/${job.entry.name}: ${err.message}`);
-        runs.push({ ...base, error: err.message });
+      let run;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          run = { ...base, attempt, ...(await runOne(job.config, job.entry, opts)) };
+        } catch (err) {
+          bar.note(`FAILED ${job.config.id}/${job.entry.name}: ${err.message}`);
+          run = { ...base, attempt, error: err.message };
+        }
+        if (run.error || run.otherCpuPct <= opts.maxOther || attempt > 1 || retryBudget === 0) break;
+        retryBudget--;
+        bar.note(`noisy (other processes ${run.otherCpuPct.toFixed(0)}% CPU): re-running ${job.config.id}/${job.entry.name}`);
       }
+      runs.push(run);
     }
   }
   bar.done();
