@@ -135,6 +135,7 @@ export class Socket {
   #writers: Waiter[] = [];
   #onReadable: (() => void) | null = null;
   #onWritable: (() => void) | null = null;
+  #drained = false;
   readonly #pollCallback = (status: number, events: number): void => this.#onPoll(status, events);
 
   /**
@@ -269,10 +270,12 @@ export class Socket {
     return fd;
   }
 
-  /** dup(2) (F_DUPFD_CLOEXEC): a new Socket on a duplicate fd. Starts with the default timeout. */
+  /** dup(2) (F_DUPFD_CLOEXEC): a new Socket on a duplicate fd, with this socket's timeout (as Python's `dup`). */
   dup(): Socket {
     const fd = binding.dup(this.#fdOr('dup'));
-    return wrapFd(fd, this.#family, this.#type, this.#proto);
+    const s = wrapFd(fd, this.#family, this.#type, this.#proto);
+    s.#timeout = this.#timeout;
+    return s;
   }
 
   /** `using sock = new Socket()`: Python's `with`. Closes the socket. */
@@ -333,21 +336,22 @@ export class Socket {
 
   #onPoll(status: number, events: number): void {
     if (status < 0) {
-      // The poll itself failed (EBADF, ...): every waiter learns it.
-      const err = socketError(-status, 'poll');
-      const waiting = [...this.#readers, ...this.#writers];
-      this.#readers = [];
-      this.#writers = [];
-      for (const w of waiting) this.#settle(w, undefined, err);
-    } else {
-      if (events & READ) {
-        this.#run(this.#readers);
-        this.#onReadable?.();
-      }
-      if (events & WRITE) {
-        this.#run(this.#writers);
-        this.#onWritable?.();
-      }
+      // libuv reports POLLERR (a pending socket error: a refused TCP connect,
+      // an ICMP error on UDP) as UV_EBADF and stops the handle (uv__poll_io,
+      // src/unix/poll.c). The error is the socket's, not the poll's: every
+      // waiter retries its syscall, which reports the real error (recv's
+      // errno, SO_ERROR for connect), as CPython's poll loop does; then the
+      // handle is started again for whoever still waits.
+      this.#armed = 0;
+      events = READ | WRITE;
+    }
+    if (events & READ) {
+      this.#run(this.#readers);
+      this.#onReadable?.();
+    }
+    if (events & WRITE) {
+      this.#run(this.#writers);
+      this.#onWritable?.();
     }
     // Interest is dropped only here, when an event found nobody waiting: a
     // loop that calls recv again right away keeps its poll armed and costs
@@ -586,10 +590,28 @@ export class Socket {
    * count, 0 at EOF. The hot path is one N-API call and one syscall.
    */
   async recvInto(buffer: Bytes, nbytes = 0, flags = 0, opts?: IoOptions): Promise<number> {
-    const r = binding.recv_into(this.#fdOr('recv'), buffer, nbytes, flags);
-    if (r >= 0) return r;
-    if (r !== NEG_EAGAIN) throw socketError(-r, 'recv');
-    return this.#wait(READ, () => check(binding.recv_into(this.#fdOr('recv'), buffer, nbytes, flags), 'recv'), 'recv', opts);
+    const fd = this.#fdOr('recv');
+    if (!this.#drained || this.#timeout === 0 || flags !== 0) {
+      const r = binding.recv_into(fd, buffer, nbytes, flags);
+      if (r >= 0) return this.#noteRead(r, nbytes, buffer);
+      if (r !== NEG_EAGAIN) throw socketError(-r, 'recv');
+    }
+    this.#drained = false;
+    return this.#wait(READ, () => {
+      const r = check(binding.recv_into(this.#fdOr('recv'), buffer, nbytes, flags), 'recv');
+      return r === AGAIN ? r : this.#noteRead(r, nbytes, buffer);
+    }, 'recv', opts);
+  }
+
+  /**
+   * A short read on a stream drained the kernel's queue, so the next recv
+   * would almost surely say EAGAIN: the next async recv then waits for
+   * readiness first (a level-triggered poll reports queued data at once) and
+   * saves that syscall, one per round trip in a request/response loop.
+   */
+  #noteRead(n: number, nbytes: number, buffer: Bytes): number {
+    this.#drained = this.#type === SOCK_STREAM && n > 0 && n < (nbytes || buffer.byteLength);
+    return n;
   }
   /** recv(2) into `buffer`, blocking per the socket's mode. */
   recvIntoSync(buffer: Bytes, nbytes = 0, flags = 0): number {
