@@ -1,0 +1,80 @@
+// Handing sockets to node:net / node:http by fd, and node:net peers.
+import * as http from 'node:http';
+import * as net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Socket, socketpair, AF_INET, SOCK_STREAM, SOL_SOCKET, SO_RCVBUF, IPPROTO_TCP, TCP_NODELAY } from '../lib/index';
+import { b, cleanup, track } from './helpers';
+
+afterEach(cleanup);
+
+describe('interop with node:net and node:http', () => {
+  it('serves HTTP with node:http on a listening socket made (and tuned) by bsdsock', async () => {
+    const lsock = new Socket(AF_INET, SOCK_STREAM);
+    lsock.setsockopt(SOL_SOCKET, SO_RCVBUF, 65536);
+    lsock.bind(['127.0.0.1', 0]);
+    lsock.listen(16);
+    const [, port] = lsock.getsockname() as [string, number];
+    const fd = lsock.detach();
+    expect(lsock.fileno()).toBe(-1);
+    const server = http.createServer((req, res) => res.end(`hello ${req.url}`));
+    await new Promise<void>((r) => server.listen({ fd }, r));
+    try {
+      // The client is bsdsock too, in blocking-free async style.
+      const c = track(new Socket(AF_INET, SOCK_STREAM));
+      await c.connect(['127.0.0.1', port]);
+      await c.sendall(b('GET /x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'));
+      const parts: Buffer[] = [];
+      for await (const chunk of c) parts.push(chunk);
+      const text = Buffer.concat(parts).toString();
+      expect(text.startsWith('HTTP/1.1 200 OK\r\n')).toBe(true);
+      expect(text.endsWith('\r\n\r\nhello /x')).toBe(true);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('hands a connected socket to net.Socket, options kept', async () => {
+    const [x, y] = track(socketpair());
+    x.setsockopt(SOL_SOCKET, SO_RCVBUF, 32768);
+    const ns = new net.Socket({ fd: x.detach(), readable: true, writable: true });
+    const got = new Promise<Buffer>((r) => ns.once('data', r));
+    await y.sendall(b('to net'));
+    expect(await got).toEqual(b('to net'));
+    ns.write('from net');
+    expect(await y.recv(100)).toEqual(b('from net'));
+    await new Promise<void>((r) => ns.end(r));
+    ns.destroy();
+    expect((await y.recv(100)).length).toBe(0);
+  });
+
+  it('talks to a node:net server and client', async () => {
+    const server = net.createServer((c) => c.pipe(c));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const c = track(new Socket(AF_INET, SOCK_STREAM));
+      c.connectSync(['127.0.0.1', port]);
+      c.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1);
+      expect(c.getsockopt(IPPROTO_TCP, TCP_NODELAY)).toBe(1);
+      await c.sendall(b('round trip'));
+      expect(await c.recv(100)).toEqual(b('round trip'));
+      c.close(); // server.close() waits for its connections to end
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+    const lsock = track(new Socket(AF_INET, SOCK_STREAM));
+    lsock.bind(['127.0.0.1', 0]);
+    lsock.listen();
+    const [, lport] = lsock.getsockname() as [string, number];
+    const client = net.connect(lport, '127.0.0.1');
+    const [conn, peer] = await lsock.accept();
+    track(conn);
+    await new Promise<void>((r) => client.once('connect', r));
+    expect(peer).toEqual(['127.0.0.1', client.localPort]);
+    client.end('from node:net');
+    const parts: Buffer[] = [];
+    for await (const chunk of conn) parts.push(chunk);
+    expect(Buffer.concat(parts)).toEqual(b('from node:net'));
+    client.destroy();
+  });
+});
