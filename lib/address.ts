@@ -4,7 +4,7 @@
  * (asynchronously for async calls, synchronously for `...Sync` ones).
  * @module
  */
-import { isIP } from 'node:net';
+import { binding } from './binding';
 import { AF_INET, AF_INET6 } from './constants.generated';
 import { getaddrinfo, getaddrinfoSync, type AddrInfo } from './netdb';
 
@@ -21,34 +21,56 @@ export type NetlinkAddress = [pid: number, groups: number];
 /** Any socket address. */
 export type Address = InetAddress | Inet6Address | UnixAddress | PacketAddress | NetlinkAddress;
 
-/** The host of an INET/INET6 address if it is a name that must be resolved first. */
+/**
+ * The host of an INET/INET6 address if it must be resolved first: what
+ * Python's `setipaddr` does not take as it is. `''` (any), `'<broadcast>'`
+ * and an address that inet_pton(3) parses for the socket's family are
+ * numeric (an IPv6 one may carry a `%scope`, which the native layer reads).
+ * Anything else, old IPv4 forms like `'127.1'` and an IPv6 address on an
+ * AF_INET socket included, goes through getaddrinfo(3) restricted to the
+ * socket's family, so `'::1'` on an AF_INET socket is GaiError
+ * EAI_ADDRFAMILY, as in Python.
+ */
 function hostToResolve(family: number, address: unknown): string | undefined {
   if (family !== AF_INET && family !== AF_INET6) return undefined;
   if (!Array.isArray(address) || typeof address[0] !== 'string') return undefined;
   const host = address[0];
-  if (host === '' || host === '<broadcast>') return undefined;
+  if (host === '' || host === '<broadcast>' || host.includes('\0')) return undefined;
+  if (family === AF_INET) return binding.inet_pton(AF_INET, host) === null ? host : undefined;
   const pct = host.indexOf('%');
-  if (isIP(pct >= 0 ? host.slice(0, pct) : host) !== 0) return undefined;
-  return host;
+  return binding.inet_pton(AF_INET6, pct >= 0 ? host.slice(0, pct) : host) === null ? host : undefined;
 }
 
-/** The given address with its host replaced by the first resolved one (port, flowinfo, scope kept). */
+/**
+ * The given address with its host replaced by the first resolved one (port,
+ * flowinfo, scope kept). A resolved IPv6 scope is used when the address
+ * gives none (Python drops it; keeping it is what a link-local name needs).
+ */
 function withHost(address: unknown[], infos: AddrInfo[]): Address {
   const out = address.slice() as [string, number, ...unknown[]];
-  out[0] = (infos[0][4] as [string, number])[0];
+  const sa = infos[0][4] as [string, number, number?, number?];
+  out[0] = sa[0];
+  if (sa.length === 4 && sa[3] !== 0 && out[3] === undefined) {
+    if (out[2] === undefined) out[2] = 0;
+    out[3] = sa[3];
+  }
   return out as Address;
 }
+
+// Like Python's setipaddr: getaddrinfo(host, NULL) with only the family as a
+// hint; the socket type is not passed (SOCK_RAW / SOCK_SEQPACKET would make
+// getaddrinfo fail with EAI_SOCKTYPE for no reason).
 
 /** The address with its host name resolved (first getaddrinfo result), blocking. */
 export function resolveAddressSync(family: number, type: number, address: unknown): Address {
   const host = hostToResolve(family, address);
   if (host === undefined) return address as Address;
-  return withHost(address as unknown[], getaddrinfoSync(host, null, family, type));
+  return withHost(address as unknown[], getaddrinfoSync(host, null, family));
 }
 
 /** The address with its host name resolved on the thread pool; numeric hosts pass through. */
 export function resolveAddress(family: number, type: number, address: unknown): Address | Promise<Address> {
   const host = hostToResolve(family, address);
   if (host === undefined) return address as Address;
-  return getaddrinfo(host, null, family, type).then((infos) => withHost(address as unknown[], infos));
+  return getaddrinfo(host, null, family).then((infos) => withHost(address as unknown[], infos));
 }

@@ -73,6 +73,24 @@ export interface Binding {
   setGaiErrorFactory(f: (errno: number, code: string, message: string, syscall: string, host?: string) => Error): void;
   getaddrinfo(host: string | null, port: string | null, family: number, type: number, proto: number, flags: number): unknown[];
   getaddrinfoAsync(host: string | null, port: string | null, family: number, type: number, proto: number, flags: number): Promise<unknown[]>;
+  getnameinfo(family: number, address: unknown, flags: number): [string, string];
+  getnameinfoAsync(family: number, address: unknown, flags: number): Promise<[string, string]>;
+  /** [name, aliases, addresses, addrtype], or the h_errno value on failure. */
+  gethostbyname_r(name: string): [string, string[], string[], number] | number;
+  gethostbyname_rAsync(name: string): Promise<[string, string[], string[], number] | number>;
+  gethostbyaddr_r(family: number, packed: Buffer): [string, string[], string[], number] | number;
+  gethostbyaddr_rAsync(family: number, packed: Buffer): Promise<[string, string[], string[], number] | number>;
+  hstrerror(herrno: number): string;
+  getservbyname_r(name: string, proto: string | null): number | null;
+  getservbyname_rAsync(name: string, proto: string | null): Promise<number | null>;
+  getservbyport_r(port: number, proto: string | null): string | null;
+  getservbyport_rAsync(port: number, proto: string | null): Promise<string | null>;
+  getprotobyname_r(name: string): number | null;
+  getprotobyname_rAsync(name: string): Promise<number | null>;
+  gethostname(): string;
+  if_nameindex(): [number, string][];
+  if_nametoindex(name: string): number;
+  if_indextoname(index: number): string;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

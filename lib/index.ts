@@ -14,7 +14,33 @@ export type { RecvFdsResult } from './msg';
 export type { Address, InetAddress, Inet6Address, UnixAddress, PacketAddress, NetlinkAddress } from './address';
 export { SocketError, SocketTimeoutError, GaiError, HostError } from './errors';
 export { inetPton, inetNtop, inetAton, inetNtoa, htons, htonl, ntohs, ntohl } from './inet';
-export { getaddrinfo, getaddrinfoSync } from './netdb';
-export type { AddrInfo } from './netdb';
+export {
+  getaddrinfo,
+  getaddrinfoSync,
+  getnameinfo,
+  getnameinfoSync,
+  gethostbyname,
+  gethostbynameSync,
+  gethostbynameEx,
+  gethostbynameExSync,
+  gethostbyaddr,
+  gethostbyaddrSync,
+  gethostname,
+  gethostnameSync,
+  getfqdn,
+  getfqdnSync,
+  getservbyname,
+  getservbynameSync,
+  getservbyport,
+  getservbyportSync,
+  getprotobyname,
+  getprotobynameSync,
+  ifNameindex,
+  ifNametoindex,
+  ifIndextoname,
+} from './netdb';
+export type { AddrInfo, HostEntry } from './netdb';
+export { createConnection, createConnectionSync, createServer, createServerSync, hasDualstackIpv6, CreateConnectionError } from './convenience';
+export type { CreateConnectionOptions, CreateServerOptions, AttemptError } from './convenience';
 export { constants, AddressFamily, SocketKind, familyName, kindName } from './constants';
 export * from './constants.generated';
