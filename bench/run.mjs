@@ -64,8 +64,9 @@ const HELP = `usage: node bench/run.mjs [options]
   --filter REGEX   only jobs whose "config-id/server-name" matches (the
                    baseline and C server of each selected configuration
                    always run too, for the ratios)
-  --max-other PCT  re-run a run once if other processes used more than PCT%
-                   of a core during its window (noise)     [25]
+  --max-other PCT  noise limit, in % of a core used by other processes: wait
+                   before a run while the machine is busier (10 s at most,
+                   60 s in all), re-run a run once if its window was [25]
   --json FILE      write every run and the summary as JSON
   --report         write results/results.md and chart.svg even if --quick or --filter
   --list           print the jobs and exit
@@ -236,6 +237,26 @@ function machineBusySeconds() {
   return (user + nice + system + steal) / CLK_TCK;
 }
 
+/** Busy CPU of the machine (percent of one core) over the next `ms`. */
+async function machineBusyPct(ms) {
+  const before = machineBusySeconds();
+  await new Promise((r) => setTimeout(r, ms));
+  return ((machineBusySeconds() - before) / (ms / 1000)) * 100;
+}
+
+/** Before a run: while other work keeps the machine busy, wait (in 0.5 s
+ * steps, at most `perRun` seconds and what is left of budget.seconds). */
+async function waitForQuiet(maxPct, perRun, budget, onWait) {
+  const until = performance.now() + Math.min(perRun, budget.seconds) * 1000;
+  const t0 = performance.now();
+  let busy;
+  while ((busy = await machineBusyPct(300)) > maxPct && performance.now() < until && !interrupted) {
+    onWait(busy);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  budget.seconds = Math.max(0, budget.seconds - (performance.now() - t0) / 1000);
+}
+
 let pathSeq = 0;
 
 /** Starts the server and the client, measures one window, stops both. */
@@ -305,9 +326,10 @@ function progress(total) {
   const tty = process.stderr.isTTY;
   let text = '';
   let jobStart = t0;
+  let extra = '';
   const draw = () => {
     const now = performance.now();
-    const line = `${text}  ${((now - jobStart) / 1000).toFixed(1)}s  (total ${((now - t0) / 1000).toFixed(0)}s)`;
+    const line = `${text}  ${((now - jobStart) / 1000).toFixed(1)}s  (total ${((now - t0) / 1000).toFixed(0)}s)${extra}`;
     process.stderr.write(`\r${line.slice(0, (process.stderr.columns || 200) - 1)}\x1b[K`);
   };
   const timer = tty ? setInterval(draw, 250) : null;
@@ -318,6 +340,7 @@ function progress(total) {
       if (tty) draw();
       else process.stderr.write(`${text}\n`);
     },
+    status(msg) { extra = msg ? `  ${msg}` : ''; },
     note(msg) { process.stderr.write(`${tty ? '\r\x1b[K' : ''}${msg}\n`); },
     done() {
       if (timer) clearInterval(timer);
@@ -356,6 +379,7 @@ async function main() {
   // A run disturbed by other work on the machine is re-run once, within a
   // budget of 20% more runs so that a busy machine cannot double the time.
   let retryBudget = Math.ceil(total / 5);
+  const waitBudget = { seconds: opts.quick ? 5 : 60 };
   let n = 0;
   // Each round visits the configurations in a shuffled order and runs the
   // servers of one configuration back to back (shuffled too): a server and its
@@ -368,6 +392,8 @@ async function main() {
       const base = { config: job.config.id, entry: job.entry.name, round };
       let run;
       for (let attempt = 1; ; attempt++) {
+        await waitForQuiet(opts.maxOther, 10, waitBudget, (busy) => bar.status(`waiting for a quiet machine (busy ${busy.toFixed(0)}%)`));
+        bar.status('');
         try {
           run = { ...base, attempt, ...(await runOne(job.config, job.entry, opts)) };
         } catch (err) {
