@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Socket, AF_INET, AF_INET6, SOCK_STREAM, SOCK_DGRAM } from '../lib/index';
+import { Socket, socketpair, AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM, SOCK_DGRAM } from '../lib/index';
 import { b, cleanup, track } from './helpers';
+import { pyPeer } from './peer';
 
 afterEach(cleanup);
 
@@ -41,4 +43,91 @@ describe.each([
     expect(back).toEqual(b('ping'));
     expect(from2).toEqual(addr);
   });
+});
+
+// ---- large transfers: 8 MiB each way, content verified --------------------------
+const BIG = 8 << 20;
+/** 8 MiB that no short period would fake: a byte pattern mixed with the offset. */
+function pattern(n: number): Buffer {
+  const buf = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) buf[i] = (i * 31 + (i >>> 13) + (i >>> 21)) & 0xff;
+  return buf;
+}
+
+async function recvAllInto(s: Socket, n: number): Promise<Buffer> {
+  const out = Buffer.alloc(n);
+  let got = 0;
+  while (got < n) {
+    const r = await s.recvInto(out.subarray(got), Math.min(n - got, 65536));
+    if (r === 0) throw new Error(`EOF after ${got} of ${n}`);
+    got += r;
+  }
+  return out;
+}
+
+describe.each([
+  ['AF_INET', AF_INET, '127.0.0.1'],
+  ['AF_INET6', AF_INET6, '::1'],
+  ['AF_UNIX', AF_UNIX, ''],
+])('8 MiB echo over %s', (_, family, host) => {
+  async function connected(): Promise<[Socket, Socket]> {
+    if (family === AF_UNIX) return track(socketpair(AF_UNIX, SOCK_STREAM));
+    const srv = track(new Socket(family, SOCK_STREAM));
+    srv.bind([host, 0]);
+    srv.listen();
+    const cli = track(new Socket(family, SOCK_STREAM));
+    const [[conn]] = await Promise.all([srv.accept(), cli.connect(srv.getsockname())]);
+    track(conn);
+    return [cli, conn];
+  }
+
+  it('async: sendall and recvInto on both ends at once', async () => {
+    const [cli, conn] = await connected();
+    const data = pattern(BIG);
+    // The echo side: read chunks and send each back, until EOF.
+    const echo = (async () => {
+      const chunk = Buffer.alloc(65536);
+      let total = 0;
+      for (;;) {
+        const n = await conn.recvInto(chunk);
+        if (n === 0) break;
+        await conn.sendall(chunk.subarray(0, n));
+        total += n;
+      }
+      conn.shutdown(1);
+      return total;
+    })();
+    const [, back] = await Promise.all([cli.sendall(data).then(() => cli.shutdown(1)), recvAllInto(cli, BIG)]);
+    expect(await echo).toBe(BIG);
+    expect(back.equals(data)).toBe(true);
+    expect((await cli.recv(10)).length).toBe(0);
+  }, 60_000);
+
+  it('sync: sendallSync and recvIntoSync against a peer process', async () => {
+    const [cli, conn] = await connected();
+    // The peer (python3) gets the connection's fd: it reads all of it, prints
+    // its sha256, then sends it all back.
+    const peer = pyPeer(
+      conn.fileno(),
+      'chunks = []\nwhile True:\n  d = sock.recv(1 << 16)\n  if not d: break\n  chunks.append(d)\n' +
+        'data = b"".join(chunks)\nprint(len(data), hashlib.sha256(data).hexdigest(), flush=True)\nsock.sendall(data)\nsock.close()\n',
+    );
+    conn.close();
+    const data = pattern(BIG);
+    cli.sendallSync(data);
+    cli.shutdown(1);
+    const back = Buffer.alloc(BIG);
+    let got = 0;
+    while (got < BIG) {
+      const n = cli.recvIntoSync(back.subarray(got));
+      expect(n).toBeGreaterThan(0);
+      got += n;
+    }
+    expect(cli.recvSync(10).length).toBe(0);
+    const res = await peer;
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(res.stdout.trim()).toBe(`${BIG} ${createHash('sha256').update(data).digest('hex')}`);
+    expect(back.equals(data)).toBe(true);
+  }, 60_000);
 });
