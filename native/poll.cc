@@ -124,16 +124,22 @@ class Poller : public Napi::ObjectWrap<Poller> {
     Napi::HandleScope scope(env);
     Napi::Function cb = self->cb_.Value();
     if (cb.IsEmpty()) return;
-    try {
-      // MakeCallback: microtasks run after it returns and async context
-      // (AsyncLocalStorage) follows the socket, as with Node's own handles.
-      cb.MakeCallback(self->Value(), {Napi::Number::New(env, status), Napi::Number::New(env, events)},
-                      *self->ctx_);
-    } catch (const Napi::Error& e) {
-      // An exception thrown by user code in a readiness callback is an
-      // uncaught exception, as it would be from an 'data' listener.
-      napi_fatal_exception(env, e.Value());
-    }
+    // MakeCallback: microtasks run after it returns and async context
+    // (AsyncLocalStorage) follows the socket, as with Node's own handles.
+    // Raw N-API, not Napi::Function::MakeCallback: when a worker is being
+    // terminated the call fails with no exception pending (JS can no longer
+    // run), and node-addon-api would then build an Error object, which fails
+    // too and aborts the whole process ("FATAL ERROR: Error::Error
+    // napi_define_properties"; seen with an event racing worker.terminate()).
+    napi_value argv[2] = {Napi::Number::New(env, status), Napi::Number::New(env, events)};
+    napi_value result;
+    if (napi_make_callback(env, *self->ctx_, self->Value(), cb, 2, argv, &result) == napi_ok) return;
+    bool pending = false;
+    if (napi_is_exception_pending(env, &pending) != napi_ok || !pending) return;  // env going away
+    // An exception thrown by user code in a readiness callback is an
+    // uncaught exception, as it would be from an 'data' listener.
+    napi_value exc;
+    if (napi_get_and_clear_last_exception(env, &exc) == napi_ok) napi_fatal_exception(env, exc);
   }
 
   PollHandle* ph_ = nullptr;

@@ -2,6 +2,7 @@
 // touches a reused fd number), use after close, detach (O_NONBLOCK matching
 // the mode), adopting an fd, fromfd, dup, inheritance, `using`, GC, and no
 // fd leaks over many open / close / accept / connect cycles.
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as v8 from 'node:v8';
@@ -368,6 +369,27 @@ describe('using / Symbol.dispose', () => {
       })(),
     ).rejects.toThrow('inside');
     expect(isOpen(fd)).toBe(false);
+  });
+});
+
+describe('readiness callbacks', () => {
+  it('an exception thrown in onReadable is an uncaughtException; the process goes on', () => {
+    const script = `
+      const bsd = require(${JSON.stringify(require.resolve('../dist/index.js'))});
+      const [a, c] = bsd.socketpair();
+      process.on('uncaughtException', (e) => {
+        console.log('uncaught: ' + e.message);
+        a.onReadable(null);
+        console.log('data: ' + a.recvSync(10).toString());
+        a.close(); c.close();
+      });
+      a.onReadable(() => { throw new Error('boom in callback'); });
+      c.sendSync(Buffer.from('xyz'));
+    `;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('uncaught: boom in callback\ndata: xyz\n');
   });
 });
 

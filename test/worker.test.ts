@@ -145,7 +145,9 @@ describe('worker_threads', () => {
       const bsd = require(${JSON.stringify(dist)});
       const code = ${JSON.stringify(WORKER)};
       (async () => {
-        for (let i = 0; i < 5; i++) {
+        // 'terminate' right after closing the handed end: the worker's poll
+        // fires as it is being terminated (once an abort, see poll.cc OnPoll).
+        for (let i = 0; i < 10; i++) {
           for (const how of ['exit', 'terminate']) {
             const w = new Worker(code, { eval: true, workerData: { dist: ${JSON.stringify(dist)}, how } });
             const exited = new Promise((r) => w.once('exit', r));
