@@ -494,10 +494,21 @@ export class Socket {
 
   // ---- accept / connect -----------------------------------------------------
 
-  #acceptAttempt = (): [Socket, Address] | typeof AGAIN => {
-    const r = binding.accept(this.#fdOr('accept'));
-    if (typeof r === 'number') return check(r, 'accept') as typeof AGAIN;
+  /**
+   * accept4(2) without waiting or throwing: `[connection, address]`, or a
+   * negative errno (`-EAGAIN` when no connection is pending). For readiness
+   * loops: `srv.onReadable(() => { for (let r; Array.isArray(r = srv.tryAccept()); ) ... })`.
+   */
+  tryAccept(): [Socket, Address] | number {
+    if (this.#fd < 0) return -EBADF;
+    const r = binding.accept(this.#fd);
+    if (typeof r === 'number') return r;
     return [wrapFd(r[0], this.#family, this.#type, this.#proto), r[1] as Address];
+  }
+
+  #acceptAttempt = (): [Socket, Address] | typeof AGAIN => {
+    const r = this.tryAccept();
+    return typeof r === 'number' ? (check(r, 'accept') as typeof AGAIN) : r;
   };
 
   /** accept4(2): `[connection, address]`. The new socket starts with the default timeout. */

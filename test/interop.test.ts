@@ -78,3 +78,28 @@ describe('interop with node:net and node:http', () => {
     client.destroy();
   });
 });
+
+describe('readiness loops', () => {
+  it('tryAccept / tryRecvInto / trySend serve an echo from onReadable callbacks', async () => {
+    const srv = track(new Socket(AF_INET, SOCK_STREAM));
+    srv.bind(['127.0.0.1', 0]);
+    srv.listen();
+    expect(srv.tryAccept()).toBe(-11); // -EAGAIN: nothing pending
+    const buf = Buffer.alloc(1024);
+    srv.onReadable(() => {
+      for (let r = srv.tryAccept(); Array.isArray(r); r = srv.tryAccept()) {
+        const conn = track(r[0]);
+        conn.onReadable(() => {
+          const n = conn.tryRecvInto(buf);
+          if (n > 0) expect(conn.trySend(buf.subarray(0, n))).toBe(n);
+          else if (n === 0) conn.close();
+        });
+      }
+    });
+    const clients = [track(new Socket(AF_INET, SOCK_STREAM)), track(new Socket(AF_INET, SOCK_STREAM))];
+    await Promise.all(clients.map((c) => c.connect(srv.getsockname())));
+    await Promise.all(clients.map((c, i) => c.sendall(b(`client ${i}`))));
+    expect(await Promise.all(clients.map((c) => c.recv(100)))).toEqual([b('client 0'), b('client 1')]);
+    srv.onReadable(null);
+  });
+});
