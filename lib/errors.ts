@@ -37,9 +37,13 @@ export function formatAddress(address: unknown): string {
  * the address involved, when there was one.
  */
 export class SocketError extends Error {
+  /** The errno name, e.g. `'ECONNREFUSED'`. */
   readonly code: string;
+  /** The positive C errno value, equal to `os.constants.errno[code]`. */
   readonly errno: number;
+  /** The call that failed, e.g. `'connect'`. */
   readonly syscall: string;
+  /** The address involved, when there was one (as given, host names resolved). */
   readonly address?: unknown;
 
   constructor(errno: number, syscall: string, address?: unknown, message?: string) {
@@ -71,9 +75,13 @@ export class SocketTimeoutError extends SocketError {
  * numeric value on this platform (negative on glibc, as in Python).
  */
 export class GaiError extends Error {
+  /** The EAI_* name, e.g. `'EAI_NONAME'`. */
   readonly code: string;
+  /** The EAI_* value on this platform (negative on glibc, as Python reports it). */
   readonly errno: number;
+  /** `'getaddrinfo'` or `'getnameinfo'`. */
   readonly syscall: string;
+  /** The host that was looked up, when there was one. */
   readonly hostname?: string;
 
   constructor(errno: number, code: string, message: string, syscall: string, hostname?: string) {
@@ -91,8 +99,11 @@ export class GaiError extends Error {
  * `errno` is the h_errno value, `code` its name (`'HOST_NOT_FOUND'`).
  */
 export class HostError extends Error {
+  /** The h_errno name, e.g. `'HOST_NOT_FOUND'`. */
   readonly code: string;
+  /** The h_errno value. */
   readonly errno: number;
+  /** The call that failed, e.g. `'gethostbyname'`. */
   readonly syscall: string;
 
   constructor(errno: number, code: string, message: string, syscall: string) {

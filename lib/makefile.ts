@@ -20,6 +20,7 @@ export interface MakefileOptions {
 
 /** A socket stream. `mode` says which sides work: 'r', 'w' or 'rw' (a 'b' is allowed and ignored). */
 export class SocketStream extends Duplex {
+  /** The socket this stream reads and writes. */
   readonly socket: Socket;
   readonly #size: number;
   readonly #encoding: BufferEncoding | undefined;

@@ -22,9 +22,11 @@ export const Purpose = Object.freeze({
 } as const);
 export type Purpose = (typeof Purpose)[keyof typeof Purpose];
 
-/** Peer-certificate requirement (Python's `ssl.CERT_*`). */
+/** No peer certificate is asked for or checked (Python's `ssl.CERT_NONE`). */
 export const CERT_NONE = 0;
+/** A peer certificate is checked if the peer sends one (Python's `ssl.CERT_OPTIONAL`). */
 export const CERT_OPTIONAL = 1;
+/** The peer must send a valid certificate (Python's `ssl.CERT_REQUIRED`). */
 export const CERT_REQUIRED = 2;
 
 /** Options of {@link SSLContext.wrapSocket}. */
@@ -238,12 +240,15 @@ export class SSLSocket {
     return typeof p === 'string' ? p : null;
   }
 
+  /** getpeername(2) of the wrapped socket. */
   getpeername(): Address {
     return this.socket.getpeername();
   }
+  /** getsockname(2) of the wrapped socket. */
   getsockname(): Address {
     return this.socket.getsockname();
   }
+  /** The wrapped socket's fd. */
   fileno(): number {
     return this.socket.fileno();
   }
@@ -256,6 +261,7 @@ export class SSLSocket {
     }
     this.socket.close();
   }
+  /** `using`: closes the connection. */
   [Symbol.dispose](): void {
     this.close();
   }
