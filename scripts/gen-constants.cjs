@@ -22,6 +22,6 @@ const ts = [
   "import { binding } from './binding';",
   'const c = binding.constants;',
 ];
-for (const n of names) ts.push(`export const ${n}: number = c.${n} as number;`);
+for (const n of names) ts.push(`/** The C constant \`${n}\` (undefined where the platform lacks it). */`, `export const ${n}: number = c.${n} as number;`);
 fs.writeFileSync(path.join(root, 'lib', 'constants.generated.ts'), ts.join('\n') + '\n');
 console.log(`lib/constants.generated.ts: ${names.length} names`);
