@@ -109,14 +109,33 @@ class LookupWorker : public Napi::AsyncWorker {
   void Execute() override { req_->Run(); }
   void OnOK() override {
     Napi::Env env = Env();
-    Napi::HandleScope scope(env);
+    // A lookup can finish while its environment is being torn down (a
+    // worker_thread terminated with lookups pending): then no JS can run,
+    // every N-API call fails and throws, and nobody awaits the promise.
+    // Such a throw must not escape this callback (node-addon-api would
+    // rethrow it from its own catch: std::terminate).
     try {
-      deferred_.Resolve(req_->Result(env));
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
+      Napi::HandleScope scope(env);
+      Napi::Value v;
+      bool ok = true;
+      try {
+        v = req_->Result(env);
+      } catch (const Napi::Error& e) {
+        ok = false;
+        v = e.Value();
+      }
+      if (ok) deferred_.Resolve(v);
+      else deferred_.Reject(v);
+    } catch (...) {
+      // The environment is going away: nothing left to tell.
     }
   }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  void OnError(const Napi::Error& e) override {
+    try {
+      deferred_.Reject(e.Value());
+    } catch (...) {
+    }
+  }
 
  private:
   std::unique_ptr<Lookup> req_;

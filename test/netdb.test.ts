@@ -4,7 +4,10 @@
 // (no ::1 line), interfaces are lo(1), ifb0(2), ifb1(3), eth0(4), and the
 // DNS server answers NXDOMAIN. test/differential.test.ts checks the same
 // functions row by row against Python.
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   AF_INET,
@@ -293,4 +296,37 @@ describe('Socket calls resolve host names as Python does', () => {
     u.connectSync(['fe80::1%eth0', 9]);
     expect(u.getpeername()).toEqual(['fe80::1', 9, 0, 4]);
   });
+});
+
+describe('worker_threads', () => {
+  // Workers load dist/ (compiled lib/); rebuilt here when lib/ is newer.
+  const root = path.join(__dirname, '..');
+  const dist = path.join(root, 'dist', 'index.js');
+  function ensureDist(): void {
+    const newest = Math.max(...fs.readdirSync(path.join(root, 'lib')).map((f) => fs.statSync(path.join(root, 'lib', f)).mtimeMs));
+    if (!fs.existsSync(dist) || fs.statSync(dist).mtimeMs < newest) execFileSync('npm', ['run', 'build:ts'], { cwd: root, stdio: 'pipe' });
+  }
+
+  it('lookups run in workers; a worker terminated with lookups pending on the pool does not crash the process', () => {
+    ensureDist();
+    // In a child process, so that a crash is an exit status, not a dead test runner.
+    const main = `
+      const { Worker } = require('node:worker_threads');
+      const code = \`
+        const m = require(${JSON.stringify(dist)});
+        for (let i = 0; i < 40; i++) m.getaddrinfo('w' + i + '.nonexistent.invalid', 80).catch(() => {});
+        m.gethostbynameEx('localhost').then((r) => require('node:worker_threads').parentPort.postMessage(r));
+      \`;
+      let exited = 0;
+      for (let k = 0; k < 4; k++) {
+        const w = new Worker(code, { eval: true });
+        w.on('message', (m) => { console.log(JSON.stringify(m)); w.terminate(); });
+        w.on('exit', () => { if (++exited === 4) console.log('done'); });
+      }
+    `;
+    const r = spawnSync(process.execPath, ['-e', main], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual([...Array(4).fill('["localhost",[],["127.0.0.1"]]'), 'done']);
+  }, 60_000);
 });
