@@ -158,8 +158,10 @@ export function markdownReport(summary, machine, options) {
     `- date: ${machine.date}`,
     `- ${options.runs} runs per (configuration, server), ${options.duration} s measured after ${options.warmup} s warmup, order shuffled`,
     '',
-    '"x base" is relative to node:net (`net on(\'data\') write`) or node:dgram; "x C" to the C epoll server;',
-    'every ratio is higher-is-better (rate ratio, and reference CPU per op / this CPU per op).',
+    '"x base" is relative to node:net (`net on(\'data\') write`), node:dgram for UDP, net client -> net server end to end;',
+    '"x C" to the C server (epoll; recvmmsg/sendmmsg for UDP; C loadgen -> C epoll end to end).',
+    'Every ratio is higher-is-better (rate ratio, and reference CPU per op / this CPU per op), the median of per-round ratios.',
+    `Noise: other processes used a median ${fmt(median(summary.flatMap((g) => g.runs.map((r) => r.otherCpuPct)).filter(Number.isFinite)), 0)}% of a core during the measured windows (column other%).`,
     '',
     '![ratio to net/dgram](chart.svg)',
     '',
@@ -173,8 +175,8 @@ const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
 
 /**
- * Horizontal bars: for each configuration, each entry's median rate relative
- * to the baseline (whiskers: min and max run), with a dashed line at 1.0.
+ * Horizontal bars: for each configuration, each entry's rate relative to the
+ * baseline (median of rounds, whiskers: extreme rounds), a dashed line at 1.0.
  */
 export function chartSvg(summary, entryOrder) {
   const groups = byConfig(summary).map(([c, gs]) => [c, gs.filter((g) => g.vsBase)]).filter(([, gs]) => gs.length);
@@ -197,7 +199,7 @@ export function chartSvg(summary, entryOrder) {
       const cy = y + bar / 2;
       el.push(`<text x="${left - 6}" y="${cy + 4}" font-size="11" text-anchor="end">${esc(g.entry.label)}</text>`);
       el.push(`<rect x="${left}" y="${y}" width="${(x(rate) - left).toFixed(1)}" height="${bar}" fill="${color(g)}"/>`);
-      if (g.ok > 1) {
+      if (rateMax > rateMin) {
         el.push(`<line x1="${x(rateMin).toFixed(1)}" x2="${x(rateMax).toFixed(1)}" y1="${cy}" y2="${cy}" stroke="#333"/>`);
       }
       el.push(`<text x="${(Math.max(x(rate), x(rateMax || 0)) + 4).toFixed(1)}" y="${cy + 4}" font-size="11">${rate.toFixed(2)}x</text>`);
@@ -213,7 +215,7 @@ export function chartSvg(summary, entryOrder) {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
-    `<text x="8" y="20" font-size="14" font-weight="bold">Echo rate relative to node:net / node:dgram (median; whiskers: min-max run)</text>`,
+    `<text x="8" y="20" font-size="14" font-weight="bold">Echo rate relative to node:net / node:dgram (median of rounds; whiskers: lowest and highest round)</text>`,
     ...grid,
     ...el,
     `<line x1="${x(1)}" x2="${x(1)}" y1="${top - 4}" y2="${y}" stroke="#000" stroke-dasharray="4 3"/>`,

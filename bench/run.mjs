@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // bench/run.mjs: echo servers under one C load generator.
 //
-//   node bench/run.mjs [--quick] [--runs N] [--duration S] [--warmup S]
-//                      [--filter REGEX] [--json FILE] [--report] [--list]
+//   node bench/run.mjs [--quick] [--runs N] [--filter REGEX] [--json FILE] ...
+//   (--help lists every option; bench/README.md explains the output)
 //
 // For every configuration (below) and every server that serves its transport
 // (bench/servers/index.mjs), start the server, wait for `READY`, run the load
@@ -41,7 +41,7 @@ const udp = (size, quick = false) => ({
   transport: 'udp', mode: 'udp', size, conns: 1, window: 32, unit: 'echoes/s', opName: 'echo', quick,
 });
 
-export const CONFIGS = [
+const CONFIGS = [
   stream('tcp', 64, '64'),
   stream('tcp', 1024, '1k'),
   stream('tcp', 16384, '16k'),
@@ -70,10 +70,12 @@ const HELP = `usage: node bench/run.mjs [options]
   --json FILE      write every run and the summary as JSON
   --report         write results/results.md and chart.svg even if --quick or --filter
   --list           print the jobs and exit
+  --render FILE    no runs: print the table and write results.md and chart.svg
+                   from a --json FILE of an earlier invocation
 `;
 
 function parseCli(argv) {
-  const o = { argv, quick: false, runs: null, duration: null, warmup: null, filter: null, json: null, report: false, list: false, maxOther: 25 };
+  const o = { argv, quick: false, runs: null, duration: null, warmup: null, filter: null, json: null, report: false, list: false, maxOther: 25, render: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -94,6 +96,7 @@ function parseCli(argv) {
     else if (a === '--json') o.json = value();
     else if (a === '--report') o.report = true;
     else if (a === '--list') o.list = true;
+    else if (a === '--render') o.render = value();
     else if (a === '-h' || a === '--help') { process.stdout.write(HELP); process.exit(0); }
     else fail(`unknown option ${a}`);
   }
@@ -368,6 +371,7 @@ async function main() {
     for (const j of jobs) process.stdout.write(`${j.config.id}/${j.entry.name}\n`);
     return;
   }
+  if (opts.render) return render(opts.render);
   if (jobs.length === 0) fail('no job matches');
   ensureBuilt();
   process.on('SIGINT', onSigint);
@@ -411,21 +415,37 @@ async function main() {
 
   const summary = summarize(CONFIGS, jobs, runs);
   process.stdout.write(textTable(summary));
-
   const machine = machineInfo();
   if (opts.json) {
     const brief = summary.map(({ config, entry, runs: _runs, ...rest }) => ({ config: config.id, entry: entry.name, ...rest }));
-    fs.writeFileSync(opts.json, JSON.stringify({ machine, options: { ...opts, filter: opts.filter?.source ?? null }, configs: CONFIGS, runs, summary: brief }, null, 2) + '\n');
+    const options = { ...opts, filter: opts.filter?.source ?? null };
+    fs.writeFileSync(opts.json, JSON.stringify({ machine, options, configs: CONFIGS, runs, summary: brief }, null, 2) + '\n');
     process.stderr.write(`wrote ${opts.json}\n`);
   }
-  if (opts.report || (!opts.quick && !opts.filter)) {
-    fs.mkdirSync(RESULTS, { recursive: true });
-    const entryOrder = [...SERVERS, ...PAIRS].map((e) => e.name);
-    fs.writeFileSync(path.join(RESULTS, 'results.md'), markdownReport(summary, machine, opts));
-    fs.writeFileSync(path.join(RESULTS, 'chart.svg'), chartSvg(summary, entryOrder));
-    process.stderr.write(`wrote ${path.relative(process.cwd(), RESULTS)}/results.md and chart.svg\n`);
-  }
+  if (opts.report || (!opts.quick && !opts.filter)) writeResults(summary, machine, opts);
   if (runs.some((r) => r.error)) process.exitCode = 1;
+}
+
+function writeResults(summary, machine, opts) {
+  fs.mkdirSync(RESULTS, { recursive: true });
+  const entryOrder = [...SERVERS, ...PAIRS].map((e) => e.name);
+  fs.writeFileSync(path.join(RESULTS, 'results.md'), markdownReport(summary, machine, opts));
+  fs.writeFileSync(path.join(RESULTS, 'chart.svg'), chartSvg(summary, entryOrder));
+  process.stderr.write(`wrote ${path.relative(process.cwd(), RESULTS)}/results.md and chart.svg\n`);
+}
+
+/** Re-renders the outputs of an earlier --json file with the current code. */
+function render(file) {
+  const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const entries = [...SERVERS, ...PAIRS];
+  const seen = new Set(saved.runs.map((r) => `${r.config}/${r.entry}`));
+  const jobs = [];
+  for (const config of CONFIGS) {
+    for (const entry of entries) if (seen.has(`${config.id}/${entry.name}`)) jobs.push({ config, entry });
+  }
+  const summary = summarize(CONFIGS, jobs, saved.runs);
+  process.stdout.write(textTable(summary));
+  writeResults(summary, saved.machine, saved.options);
 }
 
 main().catch((err) => {
