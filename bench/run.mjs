@@ -66,7 +66,7 @@ const HELP = `usage: node bench/run.mjs [options]
                    always run too, for the ratios)
   --max-other PCT  noise limit, in % of a core used by other processes: wait
                    before a run while the machine is busier (10 s at most,
-                   60 s in all), re-run a run once if its window was [25]
+                   45 s in all), re-run a run once if its window was [25]
   --json FILE      write every run and the summary as JSON
   --report         write results/results.md and chart.svg even if --quick or --filter
   --list           print the jobs and exit
@@ -381,9 +381,10 @@ async function main() {
   const total = jobs.length * opts.runs;
   const bar = progress(total);
   // A run disturbed by other work on the machine is re-run once, within a
-  // budget of 20% more runs so that a busy machine cannot double the time.
-  let retryBudget = Math.ceil(total / 5);
-  const waitBudget = { seconds: opts.quick ? 5 : 60 };
+  // budget of 10% more runs, and waiting for quiet is bounded too, so that a
+  // busy machine keeps the full run under 15 minutes.
+  let retryBudget = Math.ceil(total / 10);
+  const waitBudget = { seconds: opts.quick ? 5 : 45 };
   let n = 0;
   // Each round visits the configurations in a shuffled order and runs the
   // servers of one configuration back to back (shuffled too): a server and its
