@@ -190,7 +190,7 @@ describe('close', () => {
       return [y, x.recv(100), x.fileno()] as const;
     })();
     track(ap);
-    for (let i = 0; i < 10 && isOpen(fdForgotten); i++) {
+    for (let i = 0; i < 100 && isOpen(fdForgotten); i++) {
       gc();
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -199,7 +199,7 @@ describe('close', () => {
     ap.sendSync(b('still alive'));
     expect(await pending).toEqual(b('still alive'));
     // Once its call is done, that one is collectable too.
-    for (let i = 0; i < 10 && isOpen(fdPending); i++) {
+    for (let i = 0; i < 100 && isOpen(fdPending); i++) {
       gc();
       await new Promise((r) => setTimeout(r, 10));
     }
