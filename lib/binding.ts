@@ -19,6 +19,7 @@ if (process.platform === 'win32') {
 export interface NativePoller {
   start(events: number): void;
   stop(): void;
+  weaken(): void;
   close(): void;
 }
 

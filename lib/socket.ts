@@ -104,9 +104,16 @@ function closedError(syscall: string): SocketError {
 
 // A Socket that is garbage-collected while still open closes its fd (Python
 // does the same, with a ResourceWarning). close() and detach() unregister.
-const leaks = new FinalizationRegistry<number>((fd) => {
+// The poll handle, if any, is closed first, so libuv never watches a closed
+// (and soon reused) fd number; the guard holds it for that purpose.
+interface LeakGuard {
+  fd: number;
+  poller: NativePoller | null;
+}
+const leaks = new FinalizationRegistry<LeakGuard>((guard) => {
+  guard.poller?.close();
   try {
-    binding.close(fd);
+    binding.close(guard.fd);
   } catch {
     /* already gone */
   }
@@ -136,6 +143,8 @@ export class Socket {
   #onReadable: (() => void) | null = null;
   #onWritable: (() => void) | null = null;
   #drained = false;
+  #strong = false;
+  readonly #leakGuard: LeakGuard;
   readonly #pollCallback = (status: number, events: number): void => this.#onPoll(status, events);
 
   /**
@@ -166,7 +175,8 @@ export class Socket {
     this.#type = type! & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
     this.#proto = proto ?? 0;
     this.#timeout = type! & SOCK_NONBLOCK ? 0 : defaultTimeout;
-    leaks.register(this, this.#fd, this);
+    this.#leakGuard = { fd: this.#fd, poller: null };
+    leaks.register(this, this.#leakGuard, this);
   }
 
   /** The address family (AF_INET, AF_INET6, AF_UNIX, ...). */
@@ -262,6 +272,8 @@ export class Socket {
       this.#poller = null;
     }
     this.#armed = 0;
+    this.#strong = false;
+    this.#leakGuard.poller = null;
     this.#onReadable = this.#onWritable = null;
     const waiting = [...this.#readers, ...this.#writers];
     this.#readers = [];
@@ -345,18 +357,24 @@ export class Socket {
       this.#armed = 0;
       events = READ | WRITE;
     }
+    // A direction whose event found nobody interested is dropped below. One
+    // that served a waiter stays armed even if its queue is now empty: the
+    // waiter's continuation (a microtask, run after this callback) usually
+    // calls recv again at once, and re-arming would cost two epoll_ctl per
+    // round trip. If nobody comes back, the next event finds the queue empty
+    // and drops it then: one spurious wakeup instead of two syscalls each time.
+    let idle = 0;
     if (events & READ) {
+      if (this.#readers.length === 0 && this.#onReadable === null) idle |= READ;
       this.#run(this.#readers);
       this.#onReadable?.();
     }
     if (events & WRITE) {
+      if (this.#writers.length === 0 && this.#onWritable === null) idle |= WRITE;
       this.#run(this.#writers);
       this.#onWritable?.();
     }
-    // Interest is dropped only here, when an event found nobody waiting: a
-    // loop that calls recv again right away keeps its poll armed and costs
-    // no epoll_ctl per call.
-    this.#arm(true);
+    this.#arm(idle);
   }
 
   #run(queue: Waiter[]): void {
@@ -376,17 +394,31 @@ export class Socket {
     }
   }
 
-  #arm(trim = false): void {
+  /**
+   * Start or update the poll for the directions someone waits on. `drop`
+   * names directions to stop watching unless someone waits on them now.
+   */
+  #arm(drop = 0): void {
     if (this.#fd < 0) return;
     const want =
       (this.#readers.length > 0 || this.#onReadable !== null ? READ : 0) |
       (this.#writers.length > 0 || this.#onWritable !== null ? WRITE : 0);
-    const next = trim ? want : this.#armed | want;
-    if (next === this.#armed) return;
-    this.#poller ??= new binding.Poller(this.#fd, this.#pollCallback);
+    const next = (this.#armed & ~drop) | want;
+    // Strong (keeping this socket alive) only while someone waits; a poll
+    // armed ahead of the next call leaves a dropped socket collectable.
+    const strong = want !== 0;
+    if (next === this.#armed && strong === this.#strong) return;
+    if (this.#poller === null) {
+      this.#poller = new binding.Poller(this.#fd, this.#pollCallback);
+      this.#leakGuard.poller = this.#poller;
+    }
     if (next === 0) this.#poller.stop();
-    else this.#poller.start(next);
+    else {
+      this.#poller.start(next);
+      if (!strong) this.#poller.weaken();
+    }
     this.#armed = next;
+    this.#strong = strong;
   }
 
   #settle(w: Waiter, value: unknown, error?: unknown): void {
@@ -461,12 +493,12 @@ export class Socket {
    */
   onReadable(callback: (() => void) | null): void {
     this.#onReadable = callback;
-    this.#arm(callback === null);
+    this.#arm(callback === null ? READ : 0);
   }
   /** Calls `callback` each time the socket is writable, until called with `null`. */
   onWritable(callback: (() => void) | null): void {
     this.#onWritable = callback;
-    this.#arm(callback === null);
+    this.#arm(callback === null ? WRITE : 0);
   }
 
   /**

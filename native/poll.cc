@@ -39,7 +39,7 @@ class Poller : public Napi::ObjectWrap<Poller> {
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Poller",
                        {InstanceMethod<&Poller::Start>("start"), InstanceMethod<&Poller::Stop>("stop"),
-                        InstanceMethod<&Poller::Close>("close")});
+                        InstanceMethod<&Poller::Weaken>("weaken"), InstanceMethod<&Poller::Close>("close")});
   }
 
   // new Poller(fd, callback(status, events))
@@ -71,17 +71,24 @@ class Poller : public Napi::ObjectWrap<Poller> {
   void Orphan() { ph_ = nullptr; }
 
  private:
-  // start(events): UV_READABLE | UV_WRITABLE. Re-arming with the same mask is
-  // cheap (libuv skips the epoll_ctl when nothing changed).
+  // start(events): UV_READABLE | UV_WRITABLE, and hold the JS objects strongly.
+  // Re-arming with the same mask is cheap (libuv skips the epoll_ctl when
+  // nothing changed).
   Napi::Value Start(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     int events = ArgInt(info, 0, "events") & (UV_READABLE | UV_WRITABLE);
     if (ph_ == nullptr) ThrowErrno(env, EBADF, "uv_poll_start");
     if (events == 0) return Stop(info);
-    int r = uv_poll_start(&ph_->poll, events, OnPoll);
-    if (r != 0) ThrowErrno(env, -r, "uv_poll_start");
-    if (!active_) {
-      active_ = true;
+    // uv_poll_start always stops first, and stopping deletes the fd from
+    // epoll (uv__platform_invalidate_fd): two epoll_ctl calls. Skip it when
+    // the mask is unchanged.
+    if (events != events_) {
+      int r = uv_poll_start(&ph_->poll, events, OnPoll);
+      if (r != 0) ThrowErrno(env, -r, "uv_poll_start");
+      events_ = events;
+    }
+    if (!strong_) {
+      strong_ = true;
       Ref();
       cb_.Ref();
     }
@@ -90,21 +97,27 @@ class Poller : public Napi::ObjectWrap<Poller> {
 
   Napi::Value Stop(const Napi::CallbackInfo& info) {
     if (ph_ != nullptr) uv_poll_stop(&ph_->poll);
-    Deactivate();
+    events_ = 0;
+    Weaken(info);
+    return info.Env().Undefined();
+  }
+
+  // weaken(): keep polling, but no longer keep the socket alive. lib/ arms a
+  // poll ahead of the next recv (to spare epoll_ctl calls); with nobody
+  // waiting, a socket the program dropped must still be collectable.
+  Napi::Value Weaken(const Napi::CallbackInfo& info) {
+    if (strong_) {
+      strong_ = false;
+      cb_.Unref();
+      Unref();
+    }
     return info.Env().Undefined();
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
     if (ph_ != nullptr) CloseHandle();
-    Deactivate();
+    Weaken(info);
     return info.Env().Undefined();
-  }
-
-  void Deactivate() {
-    if (!active_) return;
-    active_ = false;
-    cb_.Unref();
-    Unref();
   }
 
   void CloseHandle() {
@@ -119,11 +132,13 @@ class Poller : public Napi::ObjectWrap<Poller> {
   static void OnPoll(uv_poll_t* h, int status, int events) {
     auto* ph = static_cast<PollHandle*>(h->data);
     Poller* self = ph->owner;
-    if (self == nullptr || !self->active_) return;
+    if (self == nullptr) return;
     Napi::Env env = self->Env();
     Napi::HandleScope scope(env);
+    // Weak (see Weaken): the socket may have been collected already.
     Napi::Function cb = self->cb_.Value();
-    if (cb.IsEmpty()) return;
+    Napi::Object recv = self->Value();
+    if (cb.IsEmpty() || recv.IsEmpty()) return;
     // MakeCallback: microtasks run after it returns and async context
     // (AsyncLocalStorage) follows the socket, as with Node's own handles.
     // Raw N-API, not Napi::Function::MakeCallback: when a worker is being
@@ -145,7 +160,8 @@ class Poller : public Napi::ObjectWrap<Poller> {
   PollHandle* ph_ = nullptr;
   Napi::FunctionReference cb_;
   Napi::AsyncContext* ctx_ = nullptr;
-  bool active_ = false;
+  int events_ = 0;
+  bool strong_ = false;
 };
 
 void ClosePollsForCleanup(AddonData* data) {

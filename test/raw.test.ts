@@ -30,7 +30,7 @@ function checksum(buf: Buffer): number {
   return ~sum & 0xffff;
 }
 
-describe.skipIf(!raw)('SOCK_RAW and AF_PACKET (skipped: no CAP_NET_RAW here)', () => {
+describe.skipIf(!raw)(`SOCK_RAW and AF_PACKET${raw ? '' : ' (skipped: this process lacks CAP_NET_RAW)'}`, () => {
   it('pings 127.0.0.1 with a raw ICMP socket', async () => {
     const s = track(new Socket(AF_INET, SOCK_RAW, IPPROTO_ICMP));
     s.settimeout(5); // the capture loops below end by timeout if nothing matches
@@ -70,22 +70,32 @@ describe.skipIf(!raw)('SOCK_RAW and AF_PACKET (skipped: no CAP_NET_RAW here)', (
     const port = (rx.getsockname() as [string, number])[1];
     const tx = track(new Socket(AF_INET, SOCK_DGRAM));
     const marker = b(`bsdsock packet ${process.pid}`);
+    // lo carries every other test's traffic too, and a packet socket drops
+    // frames when its queue overflows: the datagram is re-sent every 100 ms
+    // until it is seen, within a 10 s deadline.
+    const resend = setInterval(() => tx.sendtoSync(marker, ['127.0.0.1', port]), 100);
     tx.sendtoSync(marker, ['127.0.0.1', port]);
-    for (;;) {
-      const [frame, addr] = await p.recvfrom(65536);
-      // lo frames carry a 14-byte Ethernet header of zero MACs.
-      const ip = frame.subarray(14);
-      if (ip[9] !== 17) continue; // not UDP
-      const ihl = (ip[0] & 0x0f) * 4;
-      const udp = ip.subarray(ihl);
-      if (udp.readUInt16BE(2) !== port) continue;
-      expect(udp.subarray(8)).toEqual(marker);
-      const [ifname, proto, , hatype, hwaddr] = addr as [string, number, number, number, Buffer];
-      expect(ifname).toBe('lo');
-      expect(proto).toBe(ETH_P_IP);
-      expect(hatype).toBe(772); // ARPHRD_LOOPBACK
-      expect(hwaddr).toEqual(Buffer.alloc(6));
-      break;
+    const deadline = Date.now() + 10_000;
+    try {
+      for (;;) {
+        expect(Date.now()).toBeLessThan(deadline);
+        const [frame, addr] = await p.recvfrom(65536);
+        // lo frames carry a 14-byte Ethernet header of zero MACs.
+        const ip = frame.subarray(14);
+        if (ip[9] !== 17) continue; // not UDP
+        const ihl = (ip[0] & 0x0f) * 4;
+        const udp = ip.subarray(ihl);
+        if (udp.readUInt16BE(2) !== port) continue;
+        expect(udp.subarray(8)).toEqual(marker);
+        const [ifname, proto, , hatype, hwaddr] = addr as [string, number, number, number, Buffer];
+        expect(ifname).toBe('lo');
+        expect(proto).toBe(ETH_P_IP);
+        expect(hatype).toBe(772); // ARPHRD_LOOPBACK
+        expect(hwaddr).toEqual(Buffer.alloc(6));
+        break;
+      }
+    } finally {
+      clearInterval(resend);
     }
     expect(rx.recvSync(100)).toEqual(marker);
   });
@@ -96,14 +106,23 @@ describe.skipIf(!raw)('SOCK_RAW and AF_PACKET (skipped: no CAP_NET_RAW here)', (
     sniff.settimeout(5);
     const out = track(new Socket(AF_PACKET, SOCK_DGRAM, 0));
     const payload = Buffer.concat([b('BSDSOCK-COOKED-'), Buffer.from(String(process.pid))]);
-    // Ethertype 0x88b5: the IEEE "local experimental" type; nobody on lo parses it.
-    expect(await out.sendto(payload, ['lo', 0x88b5, 0, 0, Buffer.alloc(6)])).toBe(payload.length);
-    for (;;) {
-      const [frame, addr] = await sniff.recvfrom(2048);
-      if (frame.readUInt16BE(12) !== 0x88b5) continue;
-      expect(frame.subarray(14, 14 + payload.length)).toEqual(payload);
-      expect((addr as [string, number])[1]).toBe(0x88b5);
-      break;
+    // Ethertype 0x88b5: the IEEE "local experimental" type; nobody on lo
+    // parses it. Re-sent until seen (see above), within 10 s.
+    const send = (): Promise<number> => out.sendto(payload, ['lo', 0x88b5, 0, 0, Buffer.alloc(6)]);
+    expect(await send()).toBe(payload.length);
+    const resend = setInterval(() => void send(), 100);
+    const deadline = Date.now() + 10_000;
+    try {
+      for (;;) {
+        expect(Date.now()).toBeLessThan(deadline);
+        const [frame, addr] = await sniff.recvfrom(2048);
+        if (frame.readUInt16BE(12) !== 0x88b5) continue;
+        expect(frame.subarray(14, 14 + payload.length)).toEqual(payload);
+        expect((addr as [string, number])[1]).toBe(0x88b5);
+        break;
+      }
+    } finally {
+      clearInterval(resend);
     }
   });
 });
