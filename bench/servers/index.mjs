@@ -49,17 +49,17 @@ export const SERVERS = [
   { name: 'c-udp', label: 'C recvfrom/sendto', transports: ['udp'], argv: cServer('udp') },
   { name: 'dgram', label: 'dgram', transports: ['udp'], role: 'baseline', argv: nodeServer('servers/dgram.mjs') },
 
-  // ---- bsdsock servers: uncomment as they land in bench/servers/ ----------
-  // { name: 'bsdsock-async', label: 'bsdsock async recv/send', transports: ['tcp', 'unix'],
-  //   argv: nodeServer('servers/bsdsock-async.mjs') },
-  // { name: 'bsdsock-ready', label: 'bsdsock readiness callbacks', transports: ['tcp', 'unix'],
-  //   argv: nodeServer('servers/bsdsock-ready.mjs') },
-  // { name: 'bsdsock-makefile', label: 'bsdsock makefile() pipe', transports: ['tcp', 'unix'],
-  //   argv: nodeServer('servers/bsdsock-makefile.mjs') },
-  // { name: 'bsdsock-dgram', label: 'bsdsock recvfrom/sendto', transports: ['udp'],
-  //   argv: nodeServer('servers/bsdsock-dgram.mjs') },
-  // { name: 'bsdsock-dgram-mmsg', label: 'bsdsock recvmmsg/sendmmsg', transports: ['udp'],
-  //   argv: nodeServer('servers/bsdsock-dgram-mmsg.mjs') },
+  // ---- bsdsock servers ------------------------------------------------------
+  { name: 'bsdsock-async', label: 'bsdsock async recvInto/sendall', transports: ['tcp', 'unix'],
+    argv: nodeServer('servers/bsdsock-async.mjs') },
+  { name: 'bsdsock-ready', label: 'bsdsock readiness callbacks', transports: ['tcp', 'unix'],
+    argv: nodeServer('servers/bsdsock-ready.mjs') },
+  { name: 'bsdsock-makefile', label: 'bsdsock makefile() pipe', transports: ['tcp', 'unix'],
+    argv: nodeServer('servers/bsdsock-makefile.mjs') },
+  { name: 'bsdsock-dgram', label: 'bsdsock recvfrom/sendto', transports: ['udp'],
+    argv: nodeServer('servers/bsdsock-dgram.mjs') },
+  { name: 'bsdsock-dgram-mmsg', label: 'bsdsock recvmmsg/sendmmsg', transports: ['udp'],
+    argv: nodeServer('servers/bsdsock-dgram-mmsg.mjs') },
 ];
 
 export const PAIRS = [
@@ -68,7 +68,6 @@ export const PAIRS = [
   { name: 'net-client', label: 'net client -> net server', role: 'baseline', server: 'net-data',
     client: nodeClient('clients/net-pingpong.mjs') },
 
-  // ---- bsdsock end to end: uncomment when clients/bsdsock-pingpong.mjs lands
-  // { name: 'bsdsock-client', label: 'bsdsock client -> bsdsock server', server: 'bsdsock-async',
-  //   client: nodeClient('clients/bsdsock-pingpong.mjs') },
+  { name: 'bsdsock-client', label: 'bsdsock client -> bsdsock server', server: 'bsdsock-async',
+    client: nodeClient('clients/bsdsock-pingpong.mjs') },
 ];
