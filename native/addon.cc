@@ -34,10 +34,13 @@ static void AsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg) {
 
 // Instance-data finalizer: references die with the environment; the struct
 // itself waits for the last pending uv_close callback if there is one.
-static void FinalizeData(Napi::Env, AddonData* data) {
+static void FinalizeData(Napi::Env env, AddonData* data) {
   data->error_factory.Reset();
   data->gai_factory.Reset();
   data->poller_ctor.Reset();
+  if (data->dispatch_ctx != nullptr) napi_async_destroy(env, data->dispatch_ctx);
+  data->dispatch_ctx = nullptr;
+  data->dispatch_resource.Reset();
   if (data->closing == 0) delete data;
   else data->env_gone = true;
 }
@@ -52,6 +55,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
     delete data;
     NAPI_THROW(Napi::Error::New(env, "bsdsock: no event loop"), exports);
   }
+  data->env = env;
   env.SetInstanceData<AddonData, FinalizeData>(data);
   napi_async_cleanup_hook_handle h;
   napi_add_async_cleanup_hook(env, AsyncCleanup, data, &h);

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 namespace bsdsock {
 
@@ -22,12 +23,20 @@ struct PollHandle;
 // An environment cleanup hook closes both, so a worker that exits with
 // sockets open leaks nothing.
 struct AddonData {
+  napi_env env = nullptr;
   uv_loop_t* loop = nullptr;
   std::unordered_set<int> fds;
   std::unordered_set<PollHandle*> polls;
   Napi::FunctionReference error_factory;  // (errno, syscall, address) => SocketError
   Napi::FunctionReference gai_factory;    // (code, name, message, syscall, host) => GaiError
   Napi::FunctionReference poller_ctor;
+  // Readiness events of one loop iteration, delivered to JS together from a
+  // check handle (see poll.cc): one microtask checkpoint per iteration, not
+  // one per ready socket.
+  std::vector<PollHandle*> ready, dispatching;
+  uv_check_t dispatch{};
+  Napi::ObjectReference dispatch_resource;
+  napi_async_context dispatch_ctx = nullptr;
   napi_async_cleanup_hook_handle cleanup = nullptr;
   // Poll handles whose uv_close callback is still due. AddonData outlives the
   // environment until the last one has run (env_gone marks that case).

@@ -18,12 +18,12 @@ struct PollHandle {
   uv_poll_t poll;
   Poller* owner;
   AddonData* data;
+  int status = 0, events = 0;
+  bool queued = false;
 };
 
-static void OnClosed(uv_handle_t* h) {
-  auto* ph = static_cast<PollHandle*>(h->data);
-  AddonData* data = ph->data;
-  delete ph;
+// One handle fewer to wait for; the last one ends the environment cleanup.
+static void ClosingDone(AddonData* data) {
   if (--data->closing == 0) {
     if (data->cleanup != nullptr) {
       napi_async_cleanup_hook_handle hook = data->cleanup;
@@ -33,6 +33,19 @@ static void OnClosed(uv_handle_t* h) {
     if (data->env_gone) delete data;
   }
 }
+
+static void OnClosed(uv_handle_t* h) {
+  auto* ph = static_cast<PollHandle*>(h->data);
+  AddonData* data = ph->data;
+  delete ph;
+  ClosingDone(data);
+}
+
+static void OnDispatchClosed(uv_handle_t* h) {
+  ClosingDone(static_cast<AddonData*>(h->data));
+}
+
+static void OnDispatch(uv_check_t* check);
 
 class Poller : public Napi::ObjectWrap<Poller> {
  public:
@@ -129,18 +142,39 @@ class Poller : public Napi::ObjectWrap<Poller> {
     ph_ = nullptr;
   }
 
+  // libuv's callback: queue the event; OnDispatch delivers the iteration's
+  // events together once the poll phase is over.
   static void OnPoll(uv_poll_t* h, int status, int events) {
     auto* ph = static_cast<PollHandle*>(h->data);
     Poller* self = ph->owner;
     if (self == nullptr) return;
-    Napi::Env env = self->Env();
+    // libuv stops the handle itself on an error status (uv__poll_io).
+    if (status < 0) self->events_ = 0;
+    if (!self->strong_) {
+      // Weak: armed ahead of a call that did not come (see Weaken). Nobody
+      // waits, so stop watching; lib/ starts again when someone does.
+      uv_poll_stop(h);
+      self->events_ = 0;
+      return;
+    }
+    ph->status = status;
+    ph->events = events;
+    if (ph->queued) return;
+    ph->queued = true;
+    AddonData* data = ph->data;
+    data->ready.push_back(ph);
+    if (data->ready.size() == 1) uv_check_start(&data->dispatch, OnDispatch);
+  }
+
+  // Calls the socket's callback. Nested in OnDispatch's callback scope, so
+  // microtasks run once for the whole batch; each socket keeps its own async
+  // context (AsyncLocalStorage follows the socket, as with Node's handles).
+  void Deliver(int status, int events) {
+    Napi::Env env = Env();
     Napi::HandleScope scope(env);
-    // Weak (see Weaken): the socket may have been collected already.
-    Napi::Function cb = self->cb_.Value();
-    Napi::Object recv = self->Value();
+    Napi::Function cb = cb_.Value();
+    Napi::Object recv = Value();
     if (cb.IsEmpty() || recv.IsEmpty()) return;
-    // MakeCallback: microtasks run after it returns and async context
-    // (AsyncLocalStorage) follows the socket, as with Node's own handles.
     // Raw N-API, not Napi::Function::MakeCallback: when a worker is being
     // terminated the call fails with no exception pending (JS can no longer
     // run), and node-addon-api would then build an Error object, which fails
@@ -148,7 +182,7 @@ class Poller : public Napi::ObjectWrap<Poller> {
     // napi_define_properties"; seen with an event racing worker.terminate()).
     napi_value argv[2] = {Napi::Number::New(env, status), Napi::Number::New(env, events)};
     napi_value result;
-    if (napi_make_callback(env, *self->ctx_, self->Value(), cb, 2, argv, &result) == napi_ok) return;
+    if (napi_make_callback(env, *ctx_, recv, cb, 2, argv, &result) == napi_ok) return;
     bool pending = false;
     if (napi_is_exception_pending(env, &pending) != napi_ok || !pending) return;  // env going away
     // An exception thrown by user code in a readiness callback is an
@@ -157,6 +191,8 @@ class Poller : public Napi::ObjectWrap<Poller> {
     if (napi_get_and_clear_last_exception(env, &exc) == napi_ok) napi_fatal_exception(env, exc);
   }
 
+  friend void OnDispatch(uv_check_t* check);
+
   PollHandle* ph_ = nullptr;
   Napi::FunctionReference cb_;
   Napi::AsyncContext* ctx_ = nullptr;
@@ -164,7 +200,34 @@ class Poller : public Napi::ObjectWrap<Poller> {
   bool strong_ = false;
 };
 
+// The check phase right after libuv's poll phase: deliver every queued event
+// inside one callback scope. Entering JS and draining microtasks once per loop
+// iteration instead of once per ready socket is what makes 50 busy
+// connections cheap. A handle closed meanwhile has owner == nullptr and is
+// skipped; PollHandles are freed only in the closing phase, after this.
+static void OnDispatch(uv_check_t* check) {
+  auto* data = static_cast<AddonData*>(check->data);
+  uv_check_stop(check);
+  data->dispatching.swap(data->ready);
+  napi_env env = data->env;
+  napi_handle_scope hs;
+  if (napi_open_handle_scope(env, &hs) != napi_ok) return;
+  napi_callback_scope cs = nullptr;
+  napi_value resource = data->dispatch_resource.Value();
+  bool scoped = resource != nullptr && napi_open_callback_scope(env, resource, data->dispatch_ctx, &cs) == napi_ok;
+  for (PollHandle* ph : data->dispatching) {
+    ph->queued = false;
+    if (ph->owner != nullptr && scoped) ph->owner->Deliver(ph->status, ph->events);
+  }
+  data->dispatching.clear();
+  if (scoped) napi_close_callback_scope(env, cs);  // microtasks and nextTicks run here
+  napi_close_handle_scope(env, hs);
+}
+
 void ClosePollsForCleanup(AddonData* data) {
+  data->ready.clear();
+  data->closing++;
+  uv_close(reinterpret_cast<uv_handle_t*>(&data->dispatch), OnDispatchClosed);
   for (PollHandle* ph : data->polls) {
     if (ph->owner != nullptr) ph->owner->Orphan();
     ph->owner = nullptr;
@@ -176,7 +239,15 @@ void ClosePollsForCleanup(AddonData* data) {
 
 void InitPoll(Napi::Env env, Napi::Object exports) {
   Napi::Function ctor = Poller::Define(env);
-  GetData(env)->poller_ctor = Napi::Persistent(ctor);
+  AddonData* data = GetData(env);
+  data->poller_ctor = Napi::Persistent(ctor);
+  uv_check_init(data->loop, &data->dispatch);
+  data->dispatch.data = data;
+  uv_unref(reinterpret_cast<uv_handle_t*>(&data->dispatch));  // never keeps the loop alive by itself
+  Napi::Object resource = Napi::Object::New(env);
+  data->dispatch_resource = Napi::Persistent(resource);
+  if (napi_async_init(env, resource, Napi::String::New(env, "bsdsock:dispatch"), &data->dispatch_ctx) != napi_ok)
+    throw Napi::Error::New(env, "bsdsock: napi_async_init failed");
   exports.Set("Poller", ctor);
   exports.Set("UV_READABLE", Napi::Number::New(env, UV_READABLE));
   exports.Set("UV_WRITABLE", Napi::Number::New(env, UV_WRITABLE));

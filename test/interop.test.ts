@@ -67,9 +67,11 @@ describe('interop with node:net and node:http', () => {
     lsock.listen();
     const [, lport] = lsock.getsockname() as [string, number];
     const client = net.connect(lport, '127.0.0.1');
+    // Listen for 'connect' at once: it may fire before accept() resolves.
+    const connected = new Promise<void>((r) => client.once('connect', r));
     const [conn, peer] = await lsock.accept();
     track(conn);
-    await new Promise<void>((r) => client.once('connect', r));
+    await connected;
     expect(peer).toEqual(['127.0.0.1', client.localPort]);
     client.end('from node:net');
     const parts: Buffer[] = [];
