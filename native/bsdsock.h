@@ -58,6 +58,8 @@ AddonData* GetData(Napi::Env env);
 int32_t ArgInt(const Napi::CallbackInfo& info, size_t i, const char* name);
 int32_t ArgIntOr(const Napi::CallbackInfo& info, size_t i, const char* name, int32_t dflt);
 int64_t ArgInt64(const Napi::CallbackInfo& info, size_t i, const char* name);
+// A finite whole number within 2^53: safe to cast to int64_t.
+bool IsInteger(double d);
 
 // A view of caller-owned bytes: Buffer, any TypedArray, DataView, ArrayBuffer.
 struct Bytes {

@@ -5,6 +5,7 @@
 // return -errno as a value (EAGAIN is no exception and costs no allocation).
 #include "bsdsock.h"
 
+#include <cmath>
 #include <cstring>
 
 namespace bsdsock {
@@ -27,16 +28,21 @@ void ThrowErrno(Napi::Env env, int err, const char* syscall, Napi::Value address
 void ThrowType(Napi::Env env, const char* msg) { throw Napi::TypeError::New(env, msg); }
 void ThrowRange(Napi::Env env, const char* msg) { throw Napi::RangeError::New(env, msg); }
 
+bool IsInteger(double d) {
+  // Checked before any cast: casting NaN or 1e300 to int64_t is undefined.
+  return std::isfinite(d) && std::trunc(d) == d && std::fabs(d) <= 9007199254740991.0;
+}
+
 static std::string ArgMsg(const char* name, const char* what) {
   return std::string("The \"") + name + "\" argument must be " + what;
 }
 
 int64_t ArgInt64(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  Napi::Value v = info[i];
-  if (!v.IsNumber()) throw Napi::TypeError::New(info.Env(), ArgMsg(name, "an integer"));
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (d != static_cast<double>(static_cast<int64_t>(d)))
-    throw Napi::RangeError::New(info.Env(), ArgMsg(name, "an integer"));
+  double d;
+  // One N-API call: napi_number_expected for anything that is not a number.
+  if (napi_get_value_double(info.Env(), info[i], &d) != napi_ok)
+    throw Napi::TypeError::New(info.Env(), ArgMsg(name, "an integer"));
+  if (!IsInteger(d)) throw Napi::RangeError::New(info.Env(), ArgMsg(name, "an integer"));
   return static_cast<int64_t>(d);
 }
 
@@ -54,11 +60,26 @@ int32_t ArgIntOr(const Napi::CallbackInfo& info, size_t i, const char* name, int
 
 bool IsBytes(Napi::Value v) { return v.IsTypedArray() || v.IsArrayBuffer() || v.IsDataView(); }
 
+static size_t ElementSize(napi_typedarray_type t) {
+  switch (t) {
+    case napi_int16_array: case napi_uint16_array: return 2;
+    case napi_int32_array: case napi_uint32_array: case napi_float32_array: return 4;
+    case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: return 8;
+    default: return 1;
+  }
+}
+
+// On the hot path (every send and recv): a TypedArray costs two N-API calls
+// (napi_get_typedarray_info hands back the data pointer already offset).
 Bytes ToBytes(Napi::Env env, Napi::Value v, const char* name) {
-  if (v.IsTypedArray()) {
-    Napi::TypedArray ta = v.As<Napi::TypedArray>();
-    auto* base = static_cast<char*>(ta.ArrayBuffer().Data());
-    return {base + ta.ByteOffset(), ta.ByteLength()};
+  bool is = false;
+  napi_is_typedarray(env, v, &is);
+  if (is) {
+    napi_typedarray_type type;
+    size_t length = 0;
+    void* data = nullptr;
+    if (napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr) == napi_ok)
+      return {static_cast<char*>(data), length * ElementSize(type)};
   }
   if (v.IsDataView()) {
     Napi::DataView dv = v.As<Napi::DataView>();

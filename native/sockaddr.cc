@@ -27,8 +27,7 @@ static Napi::Value Elem(Napi::Array a, uint32_t i) { return a.Get(i); }
 static uint32_t UIntIn(Napi::Env env, Napi::Value v, uint32_t max, const char* what) {
   if (!v.IsNumber()) throw Napi::TypeError::New(env, std::string(what) + " must be an integer");
   double d = v.As<Napi::Number>().DoubleValue();
-  if (d != static_cast<double>(static_cast<int64_t>(d)))
-    throw Napi::TypeError::New(env, std::string(what) + " must be an integer");
+  if (!IsInteger(d)) throw Napi::TypeError::New(env, std::string(what) + " must be an integer");
   if (d < 0 || d > max)
     throw Napi::RangeError::New(env, std::string(what) + " must be 0-" + std::to_string(max) +
                                          ", got " + std::to_string(static_cast<int64_t>(d)));

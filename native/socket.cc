@@ -17,6 +17,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 
 namespace bsdsock {
@@ -37,6 +38,14 @@ static constexpr int kSendFlags = 0;  // SO_NOSIGPIPE is set at creation instead
   })
 
 static Napi::Number Num(Napi::Env env, double v) { return Napi::Number::New(env, v); }
+
+// [a, b]: the shape of socketpair's fds and of (fd | count, address) results.
+static Napi::Array Pair(Napi::Env env, Napi::Value a, Napi::Value b) {
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, a);
+  out.Set(1u, b);
+  return out;
+}
 
 // Portable fallback for systems without SOCK_NONBLOCK / SOCK_CLOEXEC / accept4.
 static int SetFdFlags(int fd) {
@@ -85,10 +94,7 @@ static Napi::Value Socketpair(const Napi::CallbackInfo& info) {
   }
   TrackFd(env, sv[0]);
   TrackFd(env, sv[1]);
-  Napi::Array a = Napi::Array::New(env, 2);
-  a.Set(0u, Num(env, sv[0]));
-  a.Set(1u, Num(env, sv[1]));
-  return a;
+  return Pair(env, Num(env, sv[0]), Num(env, sv[1]));
 }
 
 // bind(fd, address, family)
@@ -128,10 +134,7 @@ static Napi::Value Accept(const Napi::CallbackInfo& info) {
   if (r < 0) return Num(env, r);
   int nfd = static_cast<int>(r);
   TrackFd(env, nfd);
-  Napi::Array a = Napi::Array::New(env, 2);
-  a.Set(0u, Num(env, nfd));
-  a.Set(1u, MakeSockaddr(env, sa.sa(), sa.len));
-  return a;
+  return Pair(env, Num(env, nfd), MakeSockaddr(env, sa.sa(), sa.len));
 }
 
 // connect(fd, address, family) -> 0 | -errno. On a nonblocking fd a TCP
@@ -270,10 +273,7 @@ static Napi::Value RecvfromInto(const Napi::CallbackInfo& info) {
   memset(&sa.storage, 0, sizeof(sa_family_t));
   long r = RETRY_NEG(recvfrom(fd, b.data, n, flags, sa.sa(), &sa.len));
   if (r < 0) return Num(env, r);
-  Napi::Array a = Napi::Array::New(env, 2);
-  a.Set(0u, Num(env, r));
-  a.Set(1u, MakeSockaddr(env, sa.sa(), sa.len));
-  return a;
+  return Pair(env, Num(env, r), MakeSockaddr(env, sa.sa(), sa.len));
 }
 
 // fcntl(fd, cmd, arg) -> result (F_GETFD/F_SETFD/F_GETFL/F_SETFL)
@@ -308,6 +308,7 @@ static Napi::Value Poll(const Napi::CallbackInfo& info) {
   p.fd = ArgInt(info, 0, "fd");
   p.events = static_cast<short>(ArgInt(info, 1, "events"));
   double timeout = info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : -1;
+  if (std::isnan(timeout)) timeout = -1;
   using Clock = std::chrono::steady_clock;
   auto deadline = Clock::now() + std::chrono::duration<double, std::milli>(timeout < 0 ? 0 : timeout);
   for (;;) {
@@ -315,7 +316,7 @@ static Napi::Value Poll(const Napi::CallbackInfo& info) {
     if (timeout >= 0) {
       double left = std::chrono::duration<double, std::milli>(deadline - Clock::now()).count();
       // Round up: waking 0.4 ms early would report a timeout before the deadline.
-      ms = left <= 0 ? 0 : static_cast<int>(left + 0.999);
+      ms = left <= 0 ? 0 : left >= 2147483647.0 ? 2147483647 : static_cast<int>(left + 0.999);
     }
     int r = poll(&p, 1, ms);
     if (r >= 0) return Num(env, r == 0 ? 0 : p.revents);
