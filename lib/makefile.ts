@@ -25,6 +25,7 @@ export class SocketStream extends Duplex {
   readonly #size: number;
   readonly #encoding: BufferEncoding | undefined;
   readonly #closeSocket: boolean;
+  #spare: Buffer | null = null;
 
   constructor(socket: Socket, mode: string, opts: MakefileOptions = {}) {
     const m = mode.replace('b', '');
@@ -53,10 +54,26 @@ export class SocketStream extends Duplex {
   }
 
   override _read(): void {
-    this.socket.recv(this.#size).then(
-      (data) => this.push(data.length === 0 ? null : data),
+    const buf = this.#spare ?? Buffer.allocUnsafe(this.#size);
+    this.#spare = null;
+    this.socket.recvInto(buf).then(
+      (n) => this.push(n === 0 ? null : this.#take(buf, n)),
       (err) => this.destroy(err),
     );
+  }
+
+  /**
+   * The chunk to push from `n` bytes read into `buf`. A mostly full buffer is
+   * handed over as it is; a small read is copied out (from Node's pool) and
+   * the buffer kept for the next read, so a stream of small messages does not
+   * allocate 64 KiB per read.
+   */
+  #take(buf: Buffer, n: number): Buffer {
+    if (n > buf.length / 2) return n === buf.length ? buf : buf.subarray(0, n);
+    const chunk = Buffer.allocUnsafe(n);
+    buf.copy(chunk, 0, 0, n);
+    this.#spare = buf;
+    return chunk;
   }
 
   override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
