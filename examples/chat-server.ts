@@ -64,18 +64,15 @@ export class ChatServer {
     opts: { maxQueue: number },
   ) {
     this.#maxQueue = opts.maxQueue;
-    servsock.setblocking(false); // acceptSync raises EAGAIN instead of blocking
     servsock.onReadable(() => this.#accept());
   }
 
   #accept(): void {
     for (let i = 0; i < 64; i++) {
-      let accepted: [Socket, Address];
-      try {
-        accepted = this.servsock.acceptSync();
-      } catch (e) {
-        if ((e as { code?: string }).code === 'EAGAIN') break;
-        console.log(`accept failed: ${(e as Error).message}`);
+      // tryAccept: a negative errno instead of an exception when nothing is pending.
+      const accepted = this.servsock.tryAccept();
+      if (typeof accepted === 'number') {
+        if (accepted !== -EAGAIN) console.log(`accept failed: ${util.getSystemErrorName(accepted)}`);
         break;
       }
       const [sock, address] = accepted;

@@ -8,7 +8,7 @@
  */
 import * as os from 'node:os';
 import * as util from 'node:util';
-import type { Socket, Address } from 'bsdsock';
+import { SocketError, type Socket, type Address } from 'bsdsock';
 import { decodeUtf8, type Command, netOptions, parseCommand, portOption, pyRepr, pyStrRepr, runIfMain } from './common';
 import { listen } from './tcp-echo-server';
 
@@ -77,17 +77,15 @@ export function main(argv: string[]): void {
   const opts = parseCommand(command, argv);
   if (opts === null) return;
   const servsock = listen({ ipv6: opts.ipv6 === true, host: opts.host as string | undefined, port: portOption(command, opts.port, 8885), backlog: 128 });
-  servsock.setblocking(false); // acceptSync raises EAGAIN instead of blocking
   servsock.onReadable(() => {
+    // tryAccept: a negative errno instead of an exception when nothing is pending.
     for (let i = 0; i < 64; i++) {
-      let accepted: [Socket, Address];
-      try {
-        accepted = servsock.acceptSync();
-      } catch (e) {
-        if ((e as { code?: string }).code === 'EAGAIN') return;
-        throw e;
+      const r = servsock.tryAccept();
+      if (typeof r === 'number') {
+        if (r === -EAGAIN) return;
+        throw new SocketError(-r, 'accept');
       }
-      serve(accepted[0], accepted[1]);
+      serve(r[0], r[1]);
     }
   });
 }
