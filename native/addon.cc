@@ -41,6 +41,7 @@ static void FinalizeData(Napi::Env env, AddonData* data) {
   if (data->dispatch_ctx != nullptr) napi_async_destroy(env, data->dispatch_ctx);
   data->dispatch_ctx = nullptr;
   data->dispatch_resource.Reset();
+  ReleaseAddrCache(env, data);
   if (data->closing == 0) delete data;
   else data->env_gone = true;
 }

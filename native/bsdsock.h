@@ -18,6 +18,15 @@ namespace bsdsock {
 
 struct PollHandle;
 
+// A recently returned IPv4/IPv6 address: its sockaddr and the frozen JS
+// tuple made for it (see MakeSockaddr).
+struct AddrCacheEntry {
+  sockaddr_storage sa;
+  socklen_t len = 0;
+  napi_ref ref = nullptr;
+};
+constexpr unsigned kAddrCacheSize = 8;
+
 // Per-environment state (main thread and every worker_thread has its own):
 // the fds this environment opened and still owns, and the live poll handles.
 // An environment cleanup hook closes both, so a worker that exits with
@@ -37,6 +46,8 @@ struct AddonData {
   uv_check_t dispatch{};
   Napi::ObjectReference dispatch_resource;
   napi_async_context dispatch_ctx = nullptr;
+  AddrCacheEntry addr_cache[kAddrCacheSize];
+  unsigned addr_next = 0, addr_hit = 0;
   napi_async_cleanup_hook_handle cleanup = nullptr;
   // Poll handles whose uv_close callback is still due. AddonData outlives the
   // environment until the last one has run (env_gone marks that case).
@@ -77,6 +88,7 @@ struct SockAddr {
   sockaddr* sa() { return reinterpret_cast<sockaddr*>(&storage); }
 };
 void ParseSockaddr(Napi::Env env, int family, Napi::Value addr, SockAddr* out);
+void ReleaseAddrCache(napi_env env, AddonData* data);
 Napi::Value MakeSockaddr(Napi::Env env, const sockaddr* sa, socklen_t len);
 
 // Track / forget an fd owned by this environment.

@@ -162,8 +162,34 @@ static void ParseNetlink(Napi::Env env, Napi::Value addr, SockAddr* out) {
 }
 #endif
 
+// IPv4/IPv6 addresses come back as frozen tuples (immutable, like Python's),
+// and the last few are cached by their sockaddr bytes: a datagram server
+// that hears from the same peers gets the same tuple again with no array or
+// string built, and when it sends to that tuple the sockaddr is reused with
+// no parsing. Only frozen tuples this cache made are trusted by identity.
+static bool CachedSockaddr(Napi::Env env, int family, Napi::Value addr, SockAddr* out) {
+  AddonData* data = GetData(env);
+  AddrCacheEntry& e = data->addr_cache[data->addr_hit];
+  if (e.ref == nullptr || e.sa.ss_family != family) return false;
+  napi_value v;
+  bool same = false;
+  if (napi_get_reference_value(env, e.ref, &v) != napi_ok || v == nullptr) return false;
+  if (napi_strict_equals(env, v, addr, &same) != napi_ok || !same) return false;
+  memcpy(&out->storage, &e.sa, e.len);
+  out->len = e.len;
+  return true;
+}
+
+void ReleaseAddrCache(napi_env env, AddonData* data) {
+  for (AddrCacheEntry& e : data->addr_cache) {
+    if (e.ref != nullptr) napi_delete_reference(env, e.ref);
+    e.ref = nullptr;
+  }
+}
+
 void ParseSockaddr(Napi::Env env, int family, Napi::Value addr, SockAddr* out) {
   memset(&out->storage, 0, sizeof(out->storage));
+  if ((family == AF_INET || family == AF_INET6) && addr.IsArray() && CachedSockaddr(env, family, addr, out)) return;
   switch (family) {
     case AF_INET: return ParseInet(env, addr, out);
     case AF_INET6: return ParseInet6(env, addr, out);
@@ -177,9 +203,37 @@ void ParseSockaddr(Napi::Env env, int family, Napi::Value addr, SockAddr* out) {
   }
 }
 
+static Napi::Value MakeSockaddrUncached(Napi::Env env, const sockaddr* sa, socklen_t len);
+
 Napi::Value MakeSockaddr(Napi::Env env, const sockaddr* sa, socklen_t len) {
   // recvfrom on a connected stream socket reports no address: Python's None.
   if (len == 0) return env.Null();
+  if ((sa->sa_family != AF_INET && sa->sa_family != AF_INET6) || len > sizeof(sockaddr_storage))
+    return MakeSockaddrUncached(env, sa, len);
+  AddonData* data = GetData(env);
+  for (unsigned i = 0; i < kAddrCacheSize; i++) {
+    AddrCacheEntry& e = data->addr_cache[i];
+    if (e.ref == nullptr || e.len != len || memcmp(&e.sa, sa, len) != 0) continue;
+    napi_value v;
+    if (napi_get_reference_value(env, e.ref, &v) == napi_ok && v != nullptr) {
+      data->addr_hit = i;
+      return Napi::Value(env, v);
+    }
+  }
+  Napi::Value tuple = MakeSockaddrUncached(env, sa, len);
+  napi_object_freeze(env, tuple);
+  unsigned i = data->addr_next;
+  data->addr_next = (i + 1) % kAddrCacheSize;
+  AddrCacheEntry& e = data->addr_cache[i];
+  if (e.ref != nullptr) napi_delete_reference(env, e.ref);
+  memcpy(&e.sa, sa, len);
+  e.len = len;
+  napi_create_reference(env, tuple, 1, &e.ref);
+  data->addr_hit = i;
+  return tuple;
+}
+
+static Napi::Value MakeSockaddrUncached(Napi::Env env, const sockaddr* sa, socklen_t len) {
   char buf[INET6_ADDRSTRLEN];
   switch (sa->sa_family) {
     case AF_INET: {

@@ -131,3 +131,41 @@ describe.each([
     expect(back.equals(data)).toBe(true);
   }, 60_000);
 });
+
+describe('addresses as tuples', () => {
+  it('IPv4/IPv6 addresses are frozen tuples, the same object for the same peer, and sendto reuses them', () => {
+    const srv = track(new Socket(AF_INET, SOCK_DGRAM));
+    srv.bind(['127.0.0.1', 0]);
+    const cli = track(new Socket(AF_INET, SOCK_DGRAM));
+    cli.bind(['127.0.0.1', 0]);
+    const other = track(new Socket(AF_INET, SOCK_DGRAM));
+    other.bind(['127.0.0.1', 0]);
+    const to = srv.getsockname();
+    cli.sendtoSync(b('1'), to);
+    other.sendtoSync(b('2'), to);
+    cli.sendtoSync(b('3'), to);
+    const [, a1] = srv.recvfromSync(10);
+    const [, a2] = srv.recvfromSync(10);
+    const [, a3] = srv.recvfromSync(10);
+    expect(Object.isFrozen(a1)).toBe(true);
+    expect(a3).toBe(a1); // same peer, same tuple
+    expect(a2).not.toBe(a1);
+    expect(a1).toEqual(cli.getsockname());
+    expect(a2).toEqual(other.getsockname());
+    expect(() => {
+      (a1 as [string, number])[1] = 1;
+    }).toThrow(TypeError);
+    // Replies go to the right peers through the cached sockaddrs.
+    srv.sendtoSync(b('to cli'), a1!);
+    srv.sendtoSync(b('to other'), a2!);
+    expect(cli.recvSync(10)).toEqual(b('to cli'));
+    expect(other.recvSync(10)).toEqual(b('to other'));
+    // A caller's own (mutable) array is parsed every time.
+    const mine: [string, number] = ['127.0.0.1', (other.getsockname() as [string, number])[1]];
+    srv.sendtoSync(b('x'), mine);
+    mine[1] = (cli.getsockname() as [string, number])[1];
+    srv.sendtoSync(b('y'), mine);
+    expect(other.recvSync(10)).toEqual(b('x'));
+    expect(cli.recvSync(10)).toEqual(b('y'));
+  });
+});
