@@ -48,6 +48,9 @@ interface Waiter {
 
 let defaultTimeout: number | null = null;
 
+/** The settled promise of a call that completed at once: no allocation. */
+const DONE: Promise<void> = Promise.resolve();
+
 /** Python's `socket.getdefaulttimeout()`: the timeout new sockets start with (`null`: blocking). */
 export function getdefaulttimeout(): number | null {
   return defaultTimeout;
@@ -632,18 +635,24 @@ export class Socket {
    * recv(2) into `buffer` (at most `nbytes`, 0 meaning all of it): the byte
    * count, 0 at EOF. The hot path is one N-API call and one syscall.
    */
-  async recvInto(buffer: Bytes, nbytes = 0, flags = 0, opts?: IoOptions): Promise<number> {
-    const fd = this.#fdOr('recv');
-    if (!this.#drained || this.#timeout === 0 || flags !== 0) {
-      const r = binding.recv_into(fd, buffer, nbytes, flags);
-      if (r >= 0) return this.#noteRead(r, nbytes, buffer);
-      if (r !== NEG_EAGAIN) throw socketError(-r, 'recv');
+  recvInto(buffer: Bytes, nbytes = 0, flags = 0, opts?: IoOptions): Promise<number> {
+    // Not an async function: on the hot path the wait's own promise is the
+    // result, with no second promise and no extra microtask hop around it.
+    try {
+      const fd = this.#fdOr('recv');
+      if (!this.#drained || this.#timeout === 0 || flags !== 0) {
+        const r = binding.recv_into(fd, buffer, nbytes, flags);
+        if (r >= 0) return Promise.resolve(this.#noteRead(r, nbytes, buffer));
+        if (r !== NEG_EAGAIN) throw socketError(-r, 'recv');
+      }
+      this.#drained = false;
+      return this.#wait(READ, () => {
+        const r = check(binding.recv_into(this.#fdOr('recv'), buffer, nbytes, flags), 'recv');
+        return r === AGAIN ? r : this.#noteRead(r, nbytes, buffer);
+      }, 'recv', opts);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    this.#drained = false;
-    return this.#wait(READ, () => {
-      const r = check(binding.recv_into(this.#fdOr('recv'), buffer, nbytes, flags), 'recv');
-      return r === AGAIN ? r : this.#noteRead(r, nbytes, buffer);
-    }, 'recv', opts);
   }
 
   /**
@@ -717,14 +726,18 @@ export class Socket {
    * syscall. The timeout bounds the whole call, as in Python 3.5+; on error
    * some data may have been sent.
    */
-  async sendall(data: Bytes, flags = 0, opts?: IoOptions): Promise<void> {
-    checkBytes(data, 'data');
-    const total = byteLength(data);
-    const r = binding.send(this.#fdOr('send'), data, flags);
-    if (r === total) return;
-    if (r < 0 && r !== NEG_EAGAIN) throw socketError(-r, 'send');
-    const rest = sendRest(u8(data), Math.max(r, 0), flags, () => this.#fdOr('send'));
-    await this.#wait(WRITE, rest, 'sendall', opts);
+  sendall(data: Bytes, flags = 0, opts?: IoOptions): Promise<void> {
+    try {
+      checkBytes(data, 'data');
+      const total = byteLength(data);
+      const r = binding.send(this.#fdOr('send'), data, flags);
+      if (r === total) return DONE;
+      if (r < 0 && r !== NEG_EAGAIN) throw socketError(-r, 'send');
+      const rest = sendRest(u8(data), Math.max(r, 0), flags, () => this.#fdOr('send'));
+      return this.#wait(WRITE, rest, 'sendall', opts);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
   /** sendall, blocking per the socket's mode. */
   sendallSync(data: Bytes, flags = 0): void {
