@@ -117,6 +117,92 @@ export const AI_NUMERICSERV: number = c.AI_NUMERICSERV as number;
 export const AI_PASSIVE: number = c.AI_PASSIVE as number;
 /** The C constant `AI_V4MAPPED` (undefined where the platform lacks it). */
 export const AI_V4MAPPED: number = c.AI_V4MAPPED as number;
+/** The C constant `CAN_BCM` (undefined where the platform lacks it). */
+export const CAN_BCM: number = c.CAN_BCM as number;
+/** The C constant `CAN_BCM_CAN_FD_FRAME` (undefined where the platform lacks it). */
+export const CAN_BCM_CAN_FD_FRAME: number = c.CAN_BCM_CAN_FD_FRAME as number;
+/** The C constant `CAN_BCM_RX_ANNOUNCE_RESUME` (undefined where the platform lacks it). */
+export const CAN_BCM_RX_ANNOUNCE_RESUME: number = c.CAN_BCM_RX_ANNOUNCE_RESUME as number;
+/** The C constant `CAN_BCM_RX_CHANGED` (undefined where the platform lacks it). */
+export const CAN_BCM_RX_CHANGED: number = c.CAN_BCM_RX_CHANGED as number;
+/** The C constant `CAN_BCM_RX_CHECK_DLC` (undefined where the platform lacks it). */
+export const CAN_BCM_RX_CHECK_DLC: number = c.CAN_BCM_RX_CHECK_DLC as number;
+/** The C constant `CAN_BCM_RX_DELETE` (undefined where the platform lacks it). */
+export const CAN_BCM_RX_DELETE: number = c.CAN_BCM_RX_DELETE as number;
+/** The C constant `CAN_BCM_RX_FILTER_ID` (undefined where the platform lacks it). */
+export const CAN_BCM_RX_FILTER_ID: number = c.CAN_BCM_RX_FILTER_ID as number;
+/** The C constant `CAN_BCM_RX_NO_AUTOTIMER` (undefined where the platform lacks it). */
+export const CAN_BCM_RX_NO_AUTOTIMER: number = c.CAN_BCM_RX_NO_AUTOTIMER as number;
+/** The C constant `CAN_BCM_RX_READ` (undefined where the platform lacks it). */
+export const CAN_BCM_RX_READ: number = c.CAN_BCM_RX_READ as number;
+/** The C constant `CAN_BCM_RX_RTR_FRAME` (undefined where the platform lacks it). */
+export const CAN_BCM_RX_RTR_FRAME: number = c.CAN_BCM_RX_RTR_FRAME as number;
+/** The C constant `CAN_BCM_RX_SETUP` (undefined where the platform lacks it). */
+export const CAN_BCM_RX_SETUP: number = c.CAN_BCM_RX_SETUP as number;
+/** The C constant `CAN_BCM_RX_STATUS` (undefined where the platform lacks it). */
+export const CAN_BCM_RX_STATUS: number = c.CAN_BCM_RX_STATUS as number;
+/** The C constant `CAN_BCM_RX_TIMEOUT` (undefined where the platform lacks it). */
+export const CAN_BCM_RX_TIMEOUT: number = c.CAN_BCM_RX_TIMEOUT as number;
+/** The C constant `CAN_BCM_SETTIMER` (undefined where the platform lacks it). */
+export const CAN_BCM_SETTIMER: number = c.CAN_BCM_SETTIMER as number;
+/** The C constant `CAN_BCM_STARTTIMER` (undefined where the platform lacks it). */
+export const CAN_BCM_STARTTIMER: number = c.CAN_BCM_STARTTIMER as number;
+/** The C constant `CAN_BCM_TX_ANNOUNCE` (undefined where the platform lacks it). */
+export const CAN_BCM_TX_ANNOUNCE: number = c.CAN_BCM_TX_ANNOUNCE as number;
+/** The C constant `CAN_BCM_TX_COUNTEVT` (undefined where the platform lacks it). */
+export const CAN_BCM_TX_COUNTEVT: number = c.CAN_BCM_TX_COUNTEVT as number;
+/** The C constant `CAN_BCM_TX_CP_CAN_ID` (undefined where the platform lacks it). */
+export const CAN_BCM_TX_CP_CAN_ID: number = c.CAN_BCM_TX_CP_CAN_ID as number;
+/** The C constant `CAN_BCM_TX_DELETE` (undefined where the platform lacks it). */
+export const CAN_BCM_TX_DELETE: number = c.CAN_BCM_TX_DELETE as number;
+/** The C constant `CAN_BCM_TX_EXPIRED` (undefined where the platform lacks it). */
+export const CAN_BCM_TX_EXPIRED: number = c.CAN_BCM_TX_EXPIRED as number;
+/** The C constant `CAN_BCM_TX_READ` (undefined where the platform lacks it). */
+export const CAN_BCM_TX_READ: number = c.CAN_BCM_TX_READ as number;
+/** The C constant `CAN_BCM_TX_RESET_MULTI_IDX` (undefined where the platform lacks it). */
+export const CAN_BCM_TX_RESET_MULTI_IDX: number = c.CAN_BCM_TX_RESET_MULTI_IDX as number;
+/** The C constant `CAN_BCM_TX_SEND` (undefined where the platform lacks it). */
+export const CAN_BCM_TX_SEND: number = c.CAN_BCM_TX_SEND as number;
+/** The C constant `CAN_BCM_TX_SETUP` (undefined where the platform lacks it). */
+export const CAN_BCM_TX_SETUP: number = c.CAN_BCM_TX_SETUP as number;
+/** The C constant `CAN_BCM_TX_STATUS` (undefined where the platform lacks it). */
+export const CAN_BCM_TX_STATUS: number = c.CAN_BCM_TX_STATUS as number;
+/** The C constant `CAN_EFF_FLAG` (undefined where the platform lacks it). */
+export const CAN_EFF_FLAG: number = c.CAN_EFF_FLAG as number;
+/** The C constant `CAN_EFF_ID_BITS` (undefined where the platform lacks it). */
+export const CAN_EFF_ID_BITS: number = c.CAN_EFF_ID_BITS as number;
+/** The C constant `CAN_EFF_MASK` (undefined where the platform lacks it). */
+export const CAN_EFF_MASK: number = c.CAN_EFF_MASK as number;
+/** The C constant `CAN_ERR_FLAG` (undefined where the platform lacks it). */
+export const CAN_ERR_FLAG: number = c.CAN_ERR_FLAG as number;
+/** The C constant `CAN_ERR_MASK` (undefined where the platform lacks it). */
+export const CAN_ERR_MASK: number = c.CAN_ERR_MASK as number;
+/** The C constant `CAN_ISOTP` (undefined where the platform lacks it). */
+export const CAN_ISOTP: number = c.CAN_ISOTP as number;
+/** The C constant `CAN_J1939` (undefined where the platform lacks it). */
+export const CAN_J1939: number = c.CAN_J1939 as number;
+/** The C constant `CAN_RAW` (undefined where the platform lacks it). */
+export const CAN_RAW: number = c.CAN_RAW as number;
+/** The C constant `CAN_RAW_ERR_FILTER` (undefined where the platform lacks it). */
+export const CAN_RAW_ERR_FILTER: number = c.CAN_RAW_ERR_FILTER as number;
+/** The C constant `CAN_RAW_FD_FRAMES` (undefined where the platform lacks it). */
+export const CAN_RAW_FD_FRAMES: number = c.CAN_RAW_FD_FRAMES as number;
+/** The C constant `CAN_RAW_FILTER` (undefined where the platform lacks it). */
+export const CAN_RAW_FILTER: number = c.CAN_RAW_FILTER as number;
+/** The C constant `CAN_RAW_FILTER_MAX` (undefined where the platform lacks it). */
+export const CAN_RAW_FILTER_MAX: number = c.CAN_RAW_FILTER_MAX as number;
+/** The C constant `CAN_RAW_JOIN_FILTERS` (undefined where the platform lacks it). */
+export const CAN_RAW_JOIN_FILTERS: number = c.CAN_RAW_JOIN_FILTERS as number;
+/** The C constant `CAN_RAW_LOOPBACK` (undefined where the platform lacks it). */
+export const CAN_RAW_LOOPBACK: number = c.CAN_RAW_LOOPBACK as number;
+/** The C constant `CAN_RAW_RECV_OWN_MSGS` (undefined where the platform lacks it). */
+export const CAN_RAW_RECV_OWN_MSGS: number = c.CAN_RAW_RECV_OWN_MSGS as number;
+/** The C constant `CAN_RTR_FLAG` (undefined where the platform lacks it). */
+export const CAN_RTR_FLAG: number = c.CAN_RTR_FLAG as number;
+/** The C constant `CAN_SFF_ID_BITS` (undefined where the platform lacks it). */
+export const CAN_SFF_ID_BITS: number = c.CAN_SFF_ID_BITS as number;
+/** The C constant `CAN_SFF_MASK` (undefined where the platform lacks it). */
+export const CAN_SFF_MASK: number = c.CAN_SFF_MASK as number;
 /** The C constant `EAI_ADDRFAMILY` (undefined where the platform lacks it). */
 export const EAI_ADDRFAMILY: number = c.EAI_ADDRFAMILY as number;
 /** The C constant `EAI_AGAIN` (undefined where the platform lacks it). */
@@ -491,6 +577,36 @@ export const IP_UNBLOCK_SOURCE: number = c.IP_UNBLOCK_SOURCE as number;
 export const IP_UNICAST_IF: number = c.IP_UNICAST_IF as number;
 /** The C constant `IP_XFRM_POLICY` (undefined where the platform lacks it). */
 export const IP_XFRM_POLICY: number = c.IP_XFRM_POLICY as number;
+/** The C constant `J1939_EE_INFO_NONE` (undefined where the platform lacks it). */
+export const J1939_EE_INFO_NONE: number = c.J1939_EE_INFO_NONE as number;
+/** The C constant `J1939_EE_INFO_TX_ABORT` (undefined where the platform lacks it). */
+export const J1939_EE_INFO_TX_ABORT: number = c.J1939_EE_INFO_TX_ABORT as number;
+/** The C constant `J1939_FILTER_MAX` (undefined where the platform lacks it). */
+export const J1939_FILTER_MAX: number = c.J1939_FILTER_MAX as number;
+/** The C constant `J1939_IDLE_ADDR` (undefined where the platform lacks it). */
+export const J1939_IDLE_ADDR: number = c.J1939_IDLE_ADDR as number;
+/** The C constant `J1939_MAX_UNICAST_ADDR` (undefined where the platform lacks it). */
+export const J1939_MAX_UNICAST_ADDR: number = c.J1939_MAX_UNICAST_ADDR as number;
+/** The C constant `J1939_NLA_BYTES_ACKED` (undefined where the platform lacks it). */
+export const J1939_NLA_BYTES_ACKED: number = c.J1939_NLA_BYTES_ACKED as number;
+/** The C constant `J1939_NLA_PAD` (undefined where the platform lacks it). */
+export const J1939_NLA_PAD: number = c.J1939_NLA_PAD as number;
+/** The C constant `J1939_NO_ADDR` (undefined where the platform lacks it). */
+export const J1939_NO_ADDR: number = c.J1939_NO_ADDR as number;
+/** The C constant `J1939_NO_NAME` (undefined where the platform lacks it). */
+export const J1939_NO_NAME: number = c.J1939_NO_NAME as number;
+/** The C constant `J1939_NO_PGN` (undefined where the platform lacks it). */
+export const J1939_NO_PGN: number = c.J1939_NO_PGN as number;
+/** The C constant `J1939_PGN_ADDRESS_CLAIMED` (undefined where the platform lacks it). */
+export const J1939_PGN_ADDRESS_CLAIMED: number = c.J1939_PGN_ADDRESS_CLAIMED as number;
+/** The C constant `J1939_PGN_ADDRESS_COMMANDED` (undefined where the platform lacks it). */
+export const J1939_PGN_ADDRESS_COMMANDED: number = c.J1939_PGN_ADDRESS_COMMANDED as number;
+/** The C constant `J1939_PGN_MAX` (undefined where the platform lacks it). */
+export const J1939_PGN_MAX: number = c.J1939_PGN_MAX as number;
+/** The C constant `J1939_PGN_PDU1_MAX` (undefined where the platform lacks it). */
+export const J1939_PGN_PDU1_MAX: number = c.J1939_PGN_PDU1_MAX as number;
+/** The C constant `J1939_PGN_REQUEST` (undefined where the platform lacks it). */
+export const J1939_PGN_REQUEST: number = c.J1939_PGN_REQUEST as number;
 /** The C constant `MCAST_BLOCK_SOURCE` (undefined where the platform lacks it). */
 export const MCAST_BLOCK_SOURCE: number = c.MCAST_BLOCK_SOURCE as number;
 /** The C constant `MCAST_EXCLUDE` (undefined where the platform lacks it). */
@@ -733,6 +849,14 @@ export const PACKET_VERSION: number = c.PACKET_VERSION as number;
 export const PACKET_VNET_HDR: number = c.PACKET_VNET_HDR as number;
 /** The C constant `SCM_CREDENTIALS` (undefined where the platform lacks it). */
 export const SCM_CREDENTIALS: number = c.SCM_CREDENTIALS as number;
+/** The C constant `SCM_J1939_DEST_ADDR` (undefined where the platform lacks it). */
+export const SCM_J1939_DEST_ADDR: number = c.SCM_J1939_DEST_ADDR as number;
+/** The C constant `SCM_J1939_DEST_NAME` (undefined where the platform lacks it). */
+export const SCM_J1939_DEST_NAME: number = c.SCM_J1939_DEST_NAME as number;
+/** The C constant `SCM_J1939_ERRQUEUE` (undefined where the platform lacks it). */
+export const SCM_J1939_ERRQUEUE: number = c.SCM_J1939_ERRQUEUE as number;
+/** The C constant `SCM_J1939_PRIO` (undefined where the platform lacks it). */
+export const SCM_J1939_PRIO: number = c.SCM_J1939_PRIO as number;
 /** The C constant `SCM_RIGHTS` (undefined where the platform lacks it). */
 export const SCM_RIGHTS: number = c.SCM_RIGHTS as number;
 /** The C constant `SCM_TIMESTAMP` (undefined where the platform lacks it). */
@@ -795,6 +919,12 @@ export const SOL_ATM: number = c.SOL_ATM as number;
 export const SOL_BLUETOOTH: number = c.SOL_BLUETOOTH as number;
 /** The C constant `SOL_CAIF` (undefined where the platform lacks it). */
 export const SOL_CAIF: number = c.SOL_CAIF as number;
+/** The C constant `SOL_CAN_BASE` (undefined where the platform lacks it). */
+export const SOL_CAN_BASE: number = c.SOL_CAN_BASE as number;
+/** The C constant `SOL_CAN_J1939` (undefined where the platform lacks it). */
+export const SOL_CAN_J1939: number = c.SOL_CAN_J1939 as number;
+/** The C constant `SOL_CAN_RAW` (undefined where the platform lacks it). */
+export const SOL_CAN_RAW: number = c.SOL_CAN_RAW as number;
 /** The C constant `SOL_DCCP` (undefined where the platform lacks it). */
 export const SOL_DCCP: number = c.SOL_DCCP as number;
 /** The C constant `SOL_DECNET` (undefined where the platform lacks it). */
@@ -903,6 +1033,14 @@ export const SO_GET_FILTER: number = c.SO_GET_FILTER as number;
 export const SO_INCOMING_CPU: number = c.SO_INCOMING_CPU as number;
 /** The C constant `SO_INCOMING_NAPI_ID` (undefined where the platform lacks it). */
 export const SO_INCOMING_NAPI_ID: number = c.SO_INCOMING_NAPI_ID as number;
+/** The C constant `SO_J1939_ERRQUEUE` (undefined where the platform lacks it). */
+export const SO_J1939_ERRQUEUE: number = c.SO_J1939_ERRQUEUE as number;
+/** The C constant `SO_J1939_FILTER` (undefined where the platform lacks it). */
+export const SO_J1939_FILTER: number = c.SO_J1939_FILTER as number;
+/** The C constant `SO_J1939_PROMISC` (undefined where the platform lacks it). */
+export const SO_J1939_PROMISC: number = c.SO_J1939_PROMISC as number;
+/** The C constant `SO_J1939_SEND_PRIO` (undefined where the platform lacks it). */
+export const SO_J1939_SEND_PRIO: number = c.SO_J1939_SEND_PRIO as number;
 /** The C constant `SO_KEEPALIVE` (undefined where the platform lacks it). */
 export const SO_KEEPALIVE: number = c.SO_KEEPALIVE as number;
 /** The C constant `SO_LINGER` (undefined where the platform lacks it). */
@@ -989,6 +1127,24 @@ export const SO_TXREHASH: number = c.SO_TXREHASH as number;
 export const SO_TXTIME: number = c.SO_TXTIME as number;
 /** The C constant `SO_TYPE` (undefined where the platform lacks it). */
 export const SO_TYPE: number = c.SO_TYPE as number;
+/** The C constant `SO_VM_SOCKETS_BUFFER_MAX_SIZE` (undefined where the platform lacks it). */
+export const SO_VM_SOCKETS_BUFFER_MAX_SIZE: number = c.SO_VM_SOCKETS_BUFFER_MAX_SIZE as number;
+/** The C constant `SO_VM_SOCKETS_BUFFER_MIN_SIZE` (undefined where the platform lacks it). */
+export const SO_VM_SOCKETS_BUFFER_MIN_SIZE: number = c.SO_VM_SOCKETS_BUFFER_MIN_SIZE as number;
+/** The C constant `SO_VM_SOCKETS_BUFFER_SIZE` (undefined where the platform lacks it). */
+export const SO_VM_SOCKETS_BUFFER_SIZE: number = c.SO_VM_SOCKETS_BUFFER_SIZE as number;
+/** The C constant `SO_VM_SOCKETS_CONNECT_TIMEOUT` (undefined where the platform lacks it). */
+export const SO_VM_SOCKETS_CONNECT_TIMEOUT: number = c.SO_VM_SOCKETS_CONNECT_TIMEOUT as number;
+/** The C constant `SO_VM_SOCKETS_CONNECT_TIMEOUT_NEW` (undefined where the platform lacks it). */
+export const SO_VM_SOCKETS_CONNECT_TIMEOUT_NEW: number = c.SO_VM_SOCKETS_CONNECT_TIMEOUT_NEW as number;
+/** The C constant `SO_VM_SOCKETS_CONNECT_TIMEOUT_OLD` (undefined where the platform lacks it). */
+export const SO_VM_SOCKETS_CONNECT_TIMEOUT_OLD: number = c.SO_VM_SOCKETS_CONNECT_TIMEOUT_OLD as number;
+/** The C constant `SO_VM_SOCKETS_NONBLOCK_TXRX` (undefined where the platform lacks it). */
+export const SO_VM_SOCKETS_NONBLOCK_TXRX: number = c.SO_VM_SOCKETS_NONBLOCK_TXRX as number;
+/** The C constant `SO_VM_SOCKETS_PEER_HOST_VM_ID` (undefined where the platform lacks it). */
+export const SO_VM_SOCKETS_PEER_HOST_VM_ID: number = c.SO_VM_SOCKETS_PEER_HOST_VM_ID as number;
+/** The C constant `SO_VM_SOCKETS_TRUSTED` (undefined where the platform lacks it). */
+export const SO_VM_SOCKETS_TRUSTED: number = c.SO_VM_SOCKETS_TRUSTED as number;
 /** The C constant `SO_WIFI_STATUS` (undefined where the platform lacks it). */
 export const SO_WIFI_STATUS: number = c.SO_WIFI_STATUS as number;
 /** The C constant `SO_ZEROCOPY` (undefined where the platform lacks it). */
@@ -1125,3 +1281,15 @@ export const UDP_NO_CHECK6_RX: number = c.UDP_NO_CHECK6_RX as number;
 export const UDP_NO_CHECK6_TX: number = c.UDP_NO_CHECK6_TX as number;
 /** The C constant `UDP_SEGMENT` (undefined where the platform lacks it). */
 export const UDP_SEGMENT: number = c.UDP_SEGMENT as number;
+/** The C constant `VMADDR_CID_ANY` (undefined where the platform lacks it). */
+export const VMADDR_CID_ANY: number = c.VMADDR_CID_ANY as number;
+/** The C constant `VMADDR_CID_HOST` (undefined where the platform lacks it). */
+export const VMADDR_CID_HOST: number = c.VMADDR_CID_HOST as number;
+/** The C constant `VMADDR_CID_HYPERVISOR` (undefined where the platform lacks it). */
+export const VMADDR_CID_HYPERVISOR: number = c.VMADDR_CID_HYPERVISOR as number;
+/** The C constant `VMADDR_CID_LOCAL` (undefined where the platform lacks it). */
+export const VMADDR_CID_LOCAL: number = c.VMADDR_CID_LOCAL as number;
+/** The C constant `VMADDR_FLAG_TO_HOST` (undefined where the platform lacks it). */
+export const VMADDR_FLAG_TO_HOST: number = c.VMADDR_FLAG_TO_HOST as number;
+/** The C constant `VMADDR_PORT_ANY` (undefined where the platform lacks it). */
+export const VMADDR_PORT_ANY: number = c.VMADDR_PORT_ANY as number;

@@ -22,6 +22,10 @@ const ts = [
   "import { binding } from './binding';",
   'const c = binding.constants;',
 ];
-for (const n of names) ts.push(`/** The C constant \`${n}\` (undefined where the platform lacks it). */`, `export const ${n}: number = c.${n} as number;`);
+// Enum members (Linux CAN / J1939, listed in native/constants.cc) have no
+// macro to #ifdef; they are exported by name all the same.
+const enums = fs.readFileSync(path.join(__dirname, 'constant-enums.txt'), 'utf8')
+  .split('\n').map((s) => s.trim()).filter(Boolean);
+for (const n of [...names, ...enums].sort()) ts.push(`/** The C constant \`${n}\` (undefined where the platform lacks it). */`, `export const ${n}: number = c.${n} as number;`);
 fs.writeFileSync(path.join(root, 'lib', 'constants.generated.ts'), ts.join('\n') + '\n');
-console.log(`lib/constants.generated.ts: ${names.length} names`);
+console.log(`lib/constants.generated.ts: ${names.length + enums.length} names`);
