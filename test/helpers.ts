@@ -16,3 +16,14 @@ export function cleanup(): void {
 
 /** Bytes of a string, UTF-8. */
 export const b = (s: string): Buffer => Buffer.from(s, 'utf8');
+
+/** Whether a promise has settled, after one turn of the event loop (without waiting for it). */
+export async function settled(p: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  p.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  await new Promise((r) => setImmediate(r));
+  return done;
+}

@@ -27,7 +27,7 @@ import {
   type Address,
 } from '../lib/index';
 import { binding } from '../lib/binding';
-import { b, cleanup, track } from './helpers';
+import { b, cleanup, track, settled } from './helpers';
 
 afterEach(() => {
   setdefaulttimeout(null);
@@ -54,15 +54,6 @@ function procFdCount(): number {
   return fs.readdirSync('/proc/self/fd').length;
 }
 
-async function settled(p: Promise<unknown>): Promise<boolean> {
-  let done = false;
-  p.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  await new Promise((r) => setImmediate(r));
-  return done;
-}
 
 function expectEbadf(fn: () => unknown, syscall: string): void {
   try {

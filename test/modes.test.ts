@@ -18,7 +18,7 @@ import {
   SOCK_NONBLOCK,
   type Address,
 } from '../lib/index';
-import { b, cleanup, track } from './helpers';
+import { b, cleanup, track, settled } from './helpers';
 import { pyPeer, since } from './peer';
 
 afterEach(() => {
@@ -69,16 +69,6 @@ async function catchAsync(p: Promise<unknown>): Promise<unknown> {
   throw new Error('expected a rejection');
 }
 
-/** A promise's state without waiting for it. */
-async function settled(p: Promise<unknown>): Promise<boolean> {
-  let done = false;
-  p.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  await new Promise((r) => setImmediate(r));
-  return done;
-}
 
 /** A connected AF_UNIX stream pair. */
 function pair(): [Socket, Socket] {
