@@ -210,18 +210,23 @@ static void OnDispatch(uv_check_t* check) {
   uv_check_stop(check);
   data->dispatching.swap(data->ready);
   napi_env env = data->env;
-  napi_handle_scope hs;
-  if (napi_open_handle_scope(env, &hs) != napi_ok) return;
+  // If JS cannot be entered (a worker being terminated), the events are
+  // dropped, but every handle can be queued again.
+  napi_handle_scope hs = nullptr;
   napi_callback_scope cs = nullptr;
-  napi_value resource = data->dispatch_resource.Value();
-  bool scoped = resource != nullptr && napi_open_callback_scope(env, resource, data->dispatch_ctx, &cs) == napi_ok;
+  bool scoped = napi_open_handle_scope(env, &hs) == napi_ok;
+  if (scoped) {
+    napi_value resource = nullptr;
+    scoped = napi_get_reference_value(env, data->dispatch_resource, &resource) == napi_ok && resource != nullptr &&
+             napi_open_callback_scope(env, resource, data->dispatch_ctx, &cs) == napi_ok;
+  }
   for (PollHandle* ph : data->dispatching) {
     ph->queued = false;
     if (ph->owner != nullptr && scoped) ph->owner->Deliver(ph->status, ph->events);
   }
   data->dispatching.clear();
-  if (scoped) napi_close_callback_scope(env, cs);  // microtasks and nextTicks run here
-  napi_close_handle_scope(env, hs);
+  if (cs != nullptr) napi_close_callback_scope(env, cs);  // microtasks and nextTicks run here
+  if (hs != nullptr) napi_close_handle_scope(env, hs);
 }
 
 void ClosePollsForCleanup(AddonData* data) {
