@@ -90,8 +90,12 @@ function u8(data: Bytes): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-function byteLength(data: Bytes): number {
-  return data.byteLength;
+/** Take a waiter out of its queue (abort, timeout); false if it was already settled. */
+function dropWaiter(queue: Waiter[], w: Waiter): boolean {
+  const i = queue.indexOf(w);
+  if (i < 0) return false;
+  queue.splice(i, 1);
+  return true;
 }
 
 /** -errno -> AGAIN or an exception; a count passes through. */
@@ -437,12 +441,6 @@ export class Socket {
     return new Promise<T>((resolve, reject) => {
       const w: Waiter = { attempt, resolve: resolve as (v: unknown) => void, reject };
       const queue = dir === READ ? this.#readers : this.#writers;
-      const drop = (): boolean => {
-        const i = queue.indexOf(w);
-        if (i < 0) return false;
-        queue.splice(i, 1);
-        return true;
-      };
       const signal = opts?.signal;
       if (signal !== undefined) {
         if (signal.aborted) {
@@ -451,7 +449,7 @@ export class Socket {
         }
         w.signal = signal;
         w.onAbort = () => {
-          if (drop()) this.#settle(w, undefined, signal.reason);
+          if (dropWaiter(queue, w)) this.#settle(w, undefined, signal.reason);
         };
         signal.addEventListener('abort', w.onAbort, { once: true });
       }
@@ -463,7 +461,7 @@ export class Socket {
         const expire = (): void => {
           const left = deadline - performance.now();
           if (left > 0) w.timer = setTimeout(expire, Math.ceil(left));
-          else if (drop()) this.#settle(w, undefined, new SocketTimeoutError(syscall, address));
+          else if (dropWaiter(queue, w)) this.#settle(w, undefined, new SocketTimeoutError(syscall, address));
         };
         w.timer = setTimeout(expire, this.#timeout * 1000);
       }
@@ -729,7 +727,7 @@ export class Socket {
   sendall(data: Bytes, flags = 0, opts?: IoOptions): Promise<void> {
     try {
       checkBytes(data, 'data');
-      const total = byteLength(data);
+      const total = data.byteLength;
       const r = binding.send(this.#fdOr('send'), data, flags);
       if (r === total) return DONE;
       if (r < 0 && r !== NEG_EAGAIN) throw socketError(-r, 'send');

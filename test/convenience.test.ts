@@ -27,7 +27,7 @@ import {
   hasDualstackIpv6,
 } from '../lib/index';
 import { binding } from '../lib/binding';
-import { b, cleanup, track } from './helpers';
+import { b, cleanup, track, rejection } from './helpers';
 
 afterEach(cleanup);
 
@@ -54,14 +54,6 @@ function holdV4(port: number): void {
   track(new Socket(AF_INET, SOCK_STREAM)).bind(['127.0.0.1', port]);
 }
 
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('createConnection', () => {
   it("'localhost' reaches a server listening only on 127.0.0.1, async and sync", async () => {

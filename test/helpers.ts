@@ -27,3 +27,13 @@ export async function settled(p: Promise<unknown>): Promise<boolean> {
   await new Promise((r) => setImmediate(r));
   return done;
 }
+
+/** The error a promise rejects with; fails if it fulfils. */
+export async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a rejection');
+}

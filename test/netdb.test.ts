@@ -55,7 +55,7 @@ import {
   ifNameindex,
   ifNametoindex,
 } from '../lib/index';
-import { b, cleanup, track } from './helpers';
+import { b, cleanup, track, rejection } from './helpers';
 
 afterEach(cleanup);
 
@@ -64,14 +64,6 @@ process.env.RES_OPTIONS = 'timeout:1 attempts:3';
 
 const LO = 1;
 
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
-}
 function thrown(f: () => unknown): unknown {
   try {
     f();
