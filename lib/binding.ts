@@ -15,14 +15,6 @@ if (process.platform === 'win32') {
   );
 }
 
-/** A readiness watcher over one fd (uv_poll_t on this environment's loop). */
-export interface NativePoller {
-  start(events: number): void;
-  stop(): void;
-  weaken(): void;
-  close(): void;
-}
-
 export type RawAddress = unknown;
 
 /** The native binding table: one function per syscall, fd first. */
@@ -55,8 +47,14 @@ export interface Binding {
   dup(fd: number): number;
   poll(fd: number, events: number, timeoutMs: number): number;
   detach(fd: number): void;
-  adopt(fd: number): void;
-  Poller: new (fd: number, cb: (status: number, events: number) => void) => NativePoller;
+  /** Take ownership of a foreign fd: 0, -EBUSY if a live Socket owns it already, or -errno. */
+  adopt(fd: number): number;
+  // poll.cc: the readiness handles (see lib/readiness.ts for the protocol)
+  pollSetup(dispatch: (count: number) => void): Int32Array;
+  pollOpen(fd: number): number;
+  pollStart(id: number, events: number): number;
+  pollClose(id: number): void;
+  pollRef(on: boolean): void;
   UV_READABLE: number;
   UV_WRITABLE: number;
   constants: Record<string, number>;

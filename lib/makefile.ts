@@ -14,7 +14,7 @@ export interface MakefileOptions {
   encoding?: BufferEncoding;
   /** Bytes asked of one recv; the readable side's buffer limit. Default 64 KiB. */
   highWaterMark?: number;
-  /** Close the socket when the stream is destroyed or both sides have ended. Default false, as in Python. */
+  /** Close the socket when the stream is destroyed or both sides have ended. Default false, as in Python (see {@link Socket.makefile} for when the fd closes). */
   closeSocket?: boolean;
 }
 
@@ -51,6 +51,7 @@ export class SocketStream extends Duplex {
     this.#size = size;
     this.#encoding = opts.encoding;
     this.#closeSocket = opts.closeSocket ?? false;
+    socket._ioRef(1);
   }
 
   override _read(): void {
@@ -104,8 +105,14 @@ export class SocketStream extends Duplex {
     }
   }
 
+  /**
+   * The stream is closed: Python's rule, the fd closes once the socket and
+   * every stream from it are closed (so `f = conn.makefile('rw');
+   * conn.close()` leaves the fd to `f`).
+   */
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     if (this.#closeSocket) this.socket.close();
+    this.socket._ioRef(-1);
     cb(err);
   }
 }

@@ -4,47 +4,33 @@
  * call with Python's exact blocking semantics.
  *
  * Every fd is nonblocking underneath. Blocking and timeout modes are
- * emulated: a call first tries its syscall; only on EAGAIN does it wait, on
- * the event loop (uv_poll) for async calls, in poll(2) with a deadline for
- * sync ones (as CPython's `sock_call_ex` does).
+ * emulated by the waiting engine (readiness.ts): a call first tries its
+ * syscall; only on EAGAIN does it wait, on the event loop (uv_poll) for
+ * async calls, in poll(2) with a deadline for sync ones (as CPython's
+ * `sock_call_ex` does). Each call below is one {@link Op} and two one-line
+ * twins; the few hand-inlined fast paths say why.
  * @module
  */
 import * as os from 'node:os';
 import { fstatSync } from 'node:fs';
-import { binding, type NativePoller } from './binding';
+import { binding } from './binding';
 import { resolveAddress, resolveAddressSync, type Address } from './address';
 import { socketError, SocketTimeoutError, SocketError } from './errors';
-import { AF_INET, AF_UNIX, SOCK_STREAM, SOL_SOCKET, SO_ERROR, SO_DOMAIN, SO_TYPE, SO_PROTOCOL, SOMAXCONN, SOCK_NONBLOCK, SOCK_CLOEXEC } from './constants.generated';
+import { AF_INET, AF_UNIX, SOCK_STREAM, SOL_SOCKET, SO_ERROR, SO_DOMAIN, SO_TYPE, SO_PROTOCOL, SOMAXCONN, SOCK_NONBLOCK, SOCK_CLOEXEC, MSG_DONTWAIT } from './constants.generated';
 import { familyName, kindName } from './constants';
 import { SocketStream, type MakefileOptions } from './makefile';
+import { AGAIN, Channel, NEG_EAGAIN, READ, WRITE, check, type Again, type IoOptions, type Op } from './readiness';
+import { argTypeError, checkBytes, checkFd, checkFlags, checkInt, checkSize, checkTimeout } from './args';
+
+export type { IoOptions } from './readiness';
 
 /** Bytes in: a Buffer, any TypedArray, a DataView or an ArrayBuffer. */
 export type Bytes = ArrayBufferView | ArrayBuffer;
 
-/** Options of every async call. */
-export interface IoOptions {
-  /** Aborts the wait: the call rejects with `signal.reason`. */
-  signal?: AbortSignal;
-}
-
-const READ: number = binding.UV_READABLE;
-const WRITE: number = binding.UV_WRITABLE;
-const { POLLIN, POLLOUT, F_GETFD, F_SETFD, FD_CLOEXEC, F_GETFL, F_SETFL, O_NONBLOCK } = binding.internal;
-const { EAGAIN, EINPROGRESS, EBADF } = os.constants.errno;
-const NEG_EAGAIN = -EAGAIN;
-
-/** What an attempt returns when its syscall said EAGAIN: wait, then try again. */
-const AGAIN: unique symbol = Symbol('AGAIN');
-type Attempt<T> = () => T | typeof AGAIN;
-
-interface Waiter {
-  attempt: Attempt<unknown>;
-  resolve: (v: unknown) => void;
-  reject: (e: unknown) => void;
-  timer?: ReturnType<typeof setTimeout>;
-  signal?: AbortSignal;
-  onAbort?: () => void;
-}
+const { F_GETFD, F_SETFD, FD_CLOEXEC, F_GETFL, F_SETFL, O_NONBLOCK } = binding.internal;
+const { EAGAIN, EINPROGRESS, EBADF, EINVAL, EBUSY } = os.constants.errno;
+const DONTWAIT: number = MSG_DONTWAIT ?? 0;
+const NOFLAGS = 0;
 
 let defaultTimeout: number | null = null;
 
@@ -58,29 +44,7 @@ export function getdefaulttimeout(): number | null {
 
 /** Python's `socket.setdefaulttimeout(timeout)`: `null` blocking, `0` non-blocking, `> 0` seconds. */
 export function setdefaulttimeout(timeout: number | null): void {
-  defaultTimeout = checkTimeout(timeout);
-}
-
-function checkTimeout(t: unknown): number | null {
-  if (t === null || t === undefined) return null;
-  if (typeof t !== 'number') throw new TypeError(`timeout must be a number of seconds or null, not ${typeof t}`);
-  if (!(t >= 0) || !Number.isFinite(t)) throw new RangeError(`Timeout value out of range: ${t}`);
-  return t;
-}
-
-function checkBytes(data: unknown, name: string): asserts data is Bytes {
-  if (typeof data === 'string') {
-    throw new TypeError(
-      `${name} must be bytes (Buffer, TypedArray, DataView or ArrayBuffer), not a string: ` +
-        `encode it first, e.g. Buffer.from(text, 'utf8'), or use makefile({ encoding })`,
-    );
-  }
-}
-
-function checkSize(n: unknown, name: string): number {
-  if (typeof n !== 'number' || !Number.isInteger(n)) throw new TypeError(`${name} must be an integer`);
-  if (n < 0) throw new RangeError(`negative ${name}: ${n}`);
-  return n;
+  defaultTimeout = checkTimeout('setdefaulttimeout', timeout);
 }
 
 /** A Uint8Array over the same memory, so a partial send can continue without copying. */
@@ -90,45 +54,127 @@ function u8(data: Bytes): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-/** Take a waiter out of its queue (abort, timeout); false if it was already settled. */
-function dropWaiter(queue: Waiter[], w: Waiter): boolean {
-  const i = queue.indexOf(w);
-  if (i < 0) return false;
-  queue.splice(i, 1);
-  return true;
-}
-
-/** -errno -> AGAIN or an exception; a count passes through. */
-function check(r: number, syscall: string, address?: unknown): number | typeof AGAIN {
-  if (r >= 0) return r;
-  if (r === NEG_EAGAIN) return AGAIN;
-  throw socketError(-r, syscall, address);
-}
-
-function closedError(syscall: string): SocketError {
-  return socketError(EBADF, syscall);
-}
-
 // A Socket that is garbage-collected while still open closes its fd (Python
 // does the same, with a ResourceWarning). close() and detach() unregister.
 // The poll handle, if any, is closed first, so libuv never watches a closed
-// (and soon reused) fd number; the guard holds it for that purpose.
-interface LeakGuard {
-  fd: number;
-  poller: NativePoller | null;
-}
-const leaks = new FinalizationRegistry<LeakGuard>((guard) => {
-  guard.poller?.close();
-  try {
-    binding.close(guard.fd);
-  } catch {
-    /* already gone */
-  }
-});
+// (and soon reused) fd number.
+const leaks = new FinalizationRegistry<Channel>((ch) => ch.collect());
 
 // Set while the library wraps an fd it has just created (accept, dup): skips
-// the fcntl calls that adopting a foreign fd needs.
+// the checks and fcntl calls that adopting a foreign fd needs.
 let ownFd = false;
+
+// ---- the ops: one attempt of each syscall (see readiness.ts) --------------
+
+const opRecvInto: Op<number, Bytes, number> = (ch, buffer, nbytes, flags) => {
+  const r = binding.recv_into(ch.fdOr('recv'), buffer, nbytes, flags | DONTWAIT);
+  if (r < 0) return check(r, 'recv');
+  // A short read on a stream drained the kernel's queue, so the next recv
+  // would almost surely say EAGAIN: the next async recv then waits for
+  // readiness first (a level-triggered poll reports queued data at once)
+  // and saves that syscall, one per round trip in a request/response loop.
+  ch.drained = ch.type === SOCK_STREAM && r > 0 && r < (nbytes || buffer.byteLength);
+  return r;
+};
+
+const opRecvfromInto: Op<[number, Address | null], Bytes, number> = (ch, buffer, nbytes, flags) => {
+  const r = binding.recvfrom_into(ch.fdOr('recvfrom'), buffer, nbytes, flags | DONTWAIT);
+  if (typeof r === 'number') return check(r, 'recvfrom') as Again;
+  return r as [number, Address | null];
+};
+
+const opRecvfrom: Op<[Buffer, Address | null], Buffer, number> = (ch, buf, nbytes, flags) => {
+  const r = opRecvfromInto(ch, buf, nbytes, flags);
+  if (r === AGAIN) return r;
+  return [shrink(buf, r[0]), r[1]];
+};
+
+const opRecv: Op<Buffer, Buffer, number> = (ch, buf, nbytes, flags) => {
+  const r = opRecvInto(ch, buf, nbytes, flags);
+  return r === AGAIN ? r : shrink(buf, r);
+};
+
+const opSend: Op<number, Bytes, undefined> = (ch, data, _, flags) => check(binding.send(ch.fdOr('send'), data, flags | DONTWAIT), 'send');
+
+/** What is left of a sendall. */
+interface SendState {
+  view: Uint8Array;
+  sent: number;
+}
+const opSendRest: Op<undefined, SendState, undefined> = (ch, st, _, flags) => {
+  while (st.sent < st.view.length) {
+    const r = binding.send(ch.fdOr('send'), st.sent === 0 ? st.view : st.view.subarray(st.sent), flags | DONTWAIT);
+    if (r === NEG_EAGAIN) return AGAIN;
+    if (r < 0) throw socketError(-r, 'send');
+    st.sent += r;
+  }
+  return undefined;
+};
+
+const opSendto: Op<number, Bytes, Address> = (ch, data, addr, flags) =>
+  check(binding.sendto(ch.fdOr('sendto'), data, flags | DONTWAIT, addr, ch.family), 'sendto', addr);
+
+/** sendmsg's arguments, converted once. */
+interface MsgArgs {
+  buffers: Bytes[];
+  ancdata: AncData[];
+  addr: Address | null;
+}
+const opSendmsg: Op<number, MsgArgs, undefined> = (ch, m, _, flags) =>
+  check(binding.sendmsg(ch.fdOr('sendmsg'), m.buffers, m.ancdata, flags | DONTWAIT, m.addr, ch.family), 'sendmsg', m.addr ?? undefined);
+
+const opRecvmsgInto: Op<RecvmsgResult<number>, Bytes[], number> = (ch, buffers, ancbufsize, flags) => {
+  const r = binding.recvmsg(ch.fdOr('recvmsg'), buffers, ancbufsize, flags | DONTWAIT);
+  if (typeof r === 'number') return check(r, 'recvmsg') as Again;
+  return r as RecvmsgResult<number>;
+};
+
+const opRecvmsg: Op<RecvmsgResult<Buffer>, Buffer, number> = (ch, buf, ancbufsize, flags) => {
+  const r = opRecvmsgInto(ch, [buf], ancbufsize, flags);
+  if (r === AGAIN) return r;
+  return [shrink(buf, r[0]), r[1], r[2], r[3]];
+};
+
+const opRecvmmsg: Op<number, Bytes[], MsgBatch> = (ch, buffers, batch, flags) =>
+  check(binding.recvmmsg(ch.fdOr('recvmmsg'), buffers, batch.meta, batch.names, flags | DONTWAIT), 'recvmmsg');
+
+const opSendmmsg: Op<number, Bytes[], MsgBatch> = (ch, buffers, batch, flags) =>
+  check(binding.sendmmsg(ch.fdOr('sendmmsg'), buffers, batch.meta, batch.names, flags | DONTWAIT, buffers.length), 'sendmmsg');
+
+/** sendfile's progress. */
+interface FileState {
+  inFd: number;
+  offset: number;
+  left: number;
+  sent: number;
+}
+const opSendfile: Op<number, FileState, undefined> = (ch, st) => {
+  while (st.left > 0) {
+    const r = binding.sendfile(ch.fdOr('sendfile'), st.inFd, st.offset, Math.min(st.left, 0x7ffff000));
+    if (r === NEG_EAGAIN) return AGAIN;
+    if (r < 0) throw socketError(-r, 'sendfile');
+    if (r === 0) break; // end of file before count
+    st.offset += r;
+    st.left -= r;
+    st.sent += r;
+  }
+  return st.sent;
+};
+
+const opAccept: Op<[Socket, Address], Socket, undefined> = (ch, listener) => {
+  const r = listener.tryAccept();
+  if (typeof r !== 'number') return r;
+  if (r === -EINVAL) {
+    throw new SocketError(EINVAL, 'accept', undefined, 'accept EINVAL: the socket is not listening (call listen() first)');
+  }
+  return check(r, 'accept') as Again;
+};
+
+const opConnectDone: Op<undefined, Address, undefined> = (ch, addr) => {
+  const err = binding.getsockopt(ch.fdOr('connect'), SOL_SOCKET, SO_ERROR) as number;
+  if (err !== 0) throw socketError(err, 'connect', addr);
+  return undefined;
+};
 
 /**
  * A BSD socket: Python's `socket.socket(family, type, proto, fileno)`.
@@ -138,61 +184,56 @@ let ownFd = false;
  * syscall (`sendall`, `connectEx`, `dup`) say so.
  */
 export class Socket {
-  #fd: number;
-  readonly #family: number;
-  readonly #type: number;
+  readonly #io: Channel;
   readonly #proto: number;
-  #timeout: number | null;
-  #poller: NativePoller | null = null;
-  #armed = 0;
-  #readers: Waiter[] = [];
-  #writers: Waiter[] = [];
-  #onReadable: (() => void) | null = null;
-  #onWritable: (() => void) | null = null;
-  #drained = false;
-  #strong = false;
-  readonly #leakGuard: LeakGuard;
-  readonly #pollCallback = (status: number, events: number): void => this.#onPoll(status, events);
+  /** Streams from makefile() still open: the fd closes when they and the socket are closed (Python's rule). */
+  #ioRefs = 0;
+  #closed = false;
 
   /**
    * socket(2). `family` defaults to AF_INET, `type` to SOCK_STREAM. With
    * `fileno`, wraps an existing socket fd instead (and takes ownership);
    * family, type and proto are then read from the fd when not given.
    * `type | SOCK_NONBLOCK` starts in non-blocking mode, as in Python.
+   * An fd that a live Socket of this thread already owns is refused (EBUSY):
+   * two owners would close it twice; wrap a duplicate (`dup()`, `fromfd`).
    */
   constructor(family?: number, type?: number, proto?: number, fileno?: number) {
+    let fd: number;
     if (fileno === undefined || fileno === null) {
-      family ??= AF_INET;
-      type ??= SOCK_STREAM;
-      proto ??= 0;
-      this.#fd = binding.socket(family, type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC), proto);
+      family = family ?? AF_INET;
+      type = type ?? SOCK_STREAM;
+      proto = proto ?? 0;
+      checkInt('socket', 'family', family);
+      checkInt('socket', 'type', type);
+      checkInt('socket', 'proto', proto);
+      fd = binding.socket(family, type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC), proto);
     } else {
-      if (typeof fileno !== 'number' || !Number.isInteger(fileno) || fileno < 0) {
-        throw new RangeError(`fileno must be a non-negative integer, got ${String(fileno)}`);
-      }
+      fd = checkFd('socket', fileno);
       if (!ownFd) {
-        family ??= binding.getsockopt(fileno, SOL_SOCKET, SO_DOMAIN) as number;
-        type ??= binding.getsockopt(fileno, SOL_SOCKET, SO_TYPE) as number;
-        proto ??= binding.getsockopt(fileno, SOL_SOCKET, SO_PROTOCOL) as number;
-        binding.adopt(fileno);
+        family ??= binding.getsockopt(fd, SOL_SOCKET, SO_DOMAIN) as number;
+        type ??= binding.getsockopt(fd, SOL_SOCKET, SO_TYPE) as number;
+        proto ??= binding.getsockopt(fd, SOL_SOCKET, SO_PROTOCOL) as number;
+        const r = binding.adopt(fd);
+        if (r === -EBUSY) {
+          throw new SocketError(EBUSY, 'socket', undefined, `socket EBUSY: fd ${fd} is already owned by a live Socket; wrap a duplicate instead (sock.dup() or fromfd(fd, family, type))`);
+        }
+        if (r < 0) throw socketError(-r, 'socket');
       }
-      this.#fd = fileno;
     }
-    this.#family = family!;
-    this.#type = type! & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
     this.#proto = proto ?? 0;
-    this.#timeout = type! & SOCK_NONBLOCK ? 0 : defaultTimeout;
-    this.#leakGuard = { fd: this.#fd, poller: null };
-    leaks.register(this, this.#leakGuard, this);
+    const kind = type! & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+    this.#io = new Channel(fd, type! & SOCK_NONBLOCK ? 0 : defaultTimeout, family!, kind, this);
+    leaks.register(this, this.#io, this);
   }
 
   /** The address family (AF_INET, AF_INET6, AF_UNIX, ...). */
   get family(): number {
-    return this.#family;
+    return this.#io.family;
   }
   /** The socket type (SOCK_STREAM, SOCK_DGRAM, ...), without SOCK_NONBLOCK / SOCK_CLOEXEC. */
   get type(): number {
-    return this.#type;
+    return this.#io.type;
   }
   /** The protocol number. */
   get proto(): number {
@@ -200,45 +241,40 @@ export class Socket {
   }
   /** The timeout in seconds, `0` for non-blocking, `null` for blocking. */
   get timeout(): number | null {
-    return this.#timeout;
+    return this.#io.timeout;
   }
 
   /** The fd, or -1 once closed or detached. Python's `fileno()`. */
   fileno(): number {
-    return this.#fd;
-  }
-
-  #fdOr(syscall: string): number {
-    if (this.#fd < 0) throw closedError(syscall);
-    return this.#fd;
+    return this.#io.fd;
   }
 
   // ---- modes ------------------------------------------------------------
 
   /** Python's `settimeout`: `null` blocking, `0` non-blocking, `> 0` seconds. */
   settimeout(timeout: number | null): void {
-    this.#timeout = checkTimeout(timeout);
+    this.#io.timeout = checkTimeout('settimeout', timeout);
   }
   /** Python's `gettimeout`. */
   gettimeout(): number | null {
-    return this.#timeout;
+    return this.#io.timeout;
   }
   /** Python's `setblocking(flag)`: `true` is `settimeout(null)`, `false` is `settimeout(0)`. */
   setblocking(flag: boolean): void {
-    this.#timeout = flag ? null : 0;
+    this.#io.timeout = flag ? null : 0;
   }
   /** Python's `getblocking()`: false only in non-blocking mode (timeout 0). */
   getblocking(): boolean {
-    return this.#timeout !== 0;
+    return this.#io.timeout !== 0;
   }
 
   /** Whether the fd survives exec (FD_CLOEXEC clear). fcntl(2) F_GETFD. */
   getInheritable(): boolean {
-    return (binding.fcntl(this.#fdOr('fcntl'), F_GETFD) & FD_CLOEXEC) === 0;
+    return (binding.fcntl(this.#io.fdOr('fcntl'), F_GETFD) & FD_CLOEXEC) === 0;
   }
   /** Set or clear FD_CLOEXEC. fcntl(2) F_GETFD + F_SETFD. */
   setInheritable(inheritable: boolean): void {
-    const fd = this.#fdOr('fcntl');
+    const fd = this.#io.fdOr('fcntl');
     const flags = binding.fcntl(fd, F_GETFD);
     binding.fcntl(fd, F_SETFD, inheritable ? flags & ~FD_CLOEXEC : flags | FD_CLOEXEC);
   }
@@ -249,51 +285,50 @@ export class Socket {
    * close(2). Idempotent. Pending async calls reject at once with EBADF; the
    * poll handle is closed before the fd, so no event can reach a reused fd
    * number, and this object never touches its old fd number again.
+   * As in Python, while streams from {@link makefile} are open the fd stays
+   * open for them, and closes when the last one does.
    */
   close(): void {
-    const fd = this.#release('close');
+    this.#closed = true;
+    if (this.#ioRefs > 0) return;
+    const fd = this.#release();
     if (fd >= 0) binding.close(fd);
   }
 
   /**
    * Give the fd up without closing it: Python's `detach()`. The fd's
    * O_NONBLOCK flag is set to match this socket's mode (blocking unless the
-   * timeout is 0), as its next owner would expect.
+   * timeout is 0), as its next owner would expect. O_NONBLOCK belongs to the
+   * open file description: sockets on other fds of it (a `dup()`) see the
+   * change, but their calls keep honouring their own modes (every call that
+   * takes flags adds MSG_DONTWAIT; accept, connect and sendfile check).
    */
   detach(): number {
-    const fd = this.#release('detach');
+    const fd = this.#release();
     if (fd < 0) return -1;
     const fl = binding.fcntl(fd, F_GETFL);
-    binding.fcntl(fd, F_SETFL, this.#timeout === 0 ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
+    binding.fcntl(fd, F_SETFL, this.#io.timeout === 0 ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
     binding.detach(fd);
     return fd;
   }
 
-  #release(syscall: string): number {
-    const fd = this.#fd;
-    if (fd < 0) return -1;
-    this.#fd = -1;
-    leaks.unregister(this);
-    if (this.#poller !== null) {
-      this.#poller.close();
-      this.#poller = null;
-    }
-    this.#armed = 0;
-    this.#strong = false;
-    this.#leakGuard.poller = null;
-    this.#onReadable = this.#onWritable = null;
-    const waiting = [...this.#readers, ...this.#writers];
-    this.#readers = [];
-    this.#writers = [];
-    for (const w of waiting) this.#settle(w, undefined, closedError(syscall));
+  #release(): number {
+    const fd = this.#io.release();
+    if (fd >= 0) leaks.unregister(this);
     return fd;
+  }
+
+  /** A stream from makefile() opened (+1) or closed (-1): Python's `_io_refs`. @internal */
+  _ioRef(delta: 1 | -1): void {
+    this.#ioRefs += delta;
+    if (this.#ioRefs === 0 && this.#closed) this.close();
   }
 
   /** dup(2) (F_DUPFD_CLOEXEC): a new Socket on a duplicate fd, with this socket's timeout (as Python's `dup`). */
   dup(): Socket {
-    const fd = binding.dup(this.#fdOr('dup'));
-    const s = wrapFd(fd, this.#family, this.#type, this.#proto);
-    s.#timeout = this.#timeout;
+    const fd = binding.dup(this.#io.fdOr('dup'));
+    const s = wrapFd(fd, this.#io.family, this.#io.type, this.#proto);
+    s.#io.timeout = this.#io.timeout;
     return s;
   }
 
@@ -310,25 +345,28 @@ export class Socket {
 
   /** bind(2). Host names are resolved first (synchronously). */
   bind(address: Address): void {
-    const fd = this.#fdOr('bind');
-    binding.bind(fd, resolveAddressSync(this.#family, this.#type, address), this.#family);
+    const fd = this.#io.fdOr('bind');
+    binding.bind(fd, resolveAddressSync(this.#io.family, this.#io.type, address), this.#io.family);
   }
-  /** listen(2). The backlog defaults to min(SOMAXCONN, 128), as in Python. */
+  /**
+   * listen(2). The backlog defaults to min(SOMAXCONN, 128), as in Python; a
+   * negative one is 0, as in Python; one outside the C int range is an error.
+   */
   listen(backlog?: number): void {
-    const b = backlog === undefined ? Math.min(SOMAXCONN, 128) : Math.max(0, checkInt(backlog, 'backlog'));
-    binding.listen(this.#fdOr('listen'), b);
+    const b = backlog === undefined ? Math.min(SOMAXCONN, 128) : Math.max(0, checkInt('listen', 'backlog', backlog));
+    binding.listen(this.#io.fdOr('listen'), b);
   }
   /** getsockname(2): the local address, in the family's format. */
   getsockname(): Address {
-    return binding.getsockname(this.#fdOr('getsockname')) as Address;
+    return binding.getsockname(this.#io.fdOr('getsockname')) as Address;
   }
   /** getpeername(2): the remote address; ENOTCONN when not connected. */
   getpeername(): Address {
-    return binding.getpeername(this.#fdOr('getpeername')) as Address;
+    return binding.getpeername(this.#io.fdOr('getpeername')) as Address;
   }
   /** shutdown(2): SHUT_RD, SHUT_WR or SHUT_RDWR. */
   shutdown(how: number): void {
-    binding.shutdown(this.#fdOr('shutdown'), how);
+    binding.shutdown(this.#io.fdOr('shutdown'), how);
   }
 
   /**
@@ -338,7 +376,7 @@ export class Socket {
   getsockopt(level: number, optname: number): number;
   getsockopt(level: number, optname: number, buflen: number): Buffer;
   getsockopt(level: number, optname: number, buflen?: number): number | Buffer {
-    return binding.getsockopt(this.#fdOr('getsockopt'), level, optname, buflen);
+    return binding.getsockopt(this.#io.fdOr('getsockopt'), level, optname, buflen);
   }
   /**
    * setsockopt(2) with an int (booleans are 0/1), bytes (a packed struct),
@@ -347,182 +385,52 @@ export class Socket {
   setsockopt(level: number, optname: number, value: number | boolean | Bytes): void;
   setsockopt(level: number, optname: number, value: null, optlen: number): void;
   setsockopt(level: number, optname: number, value: number | boolean | Bytes | null, optlen?: number): void {
-    if (typeof value === 'string') throw new TypeError('setsockopt value must be an integer, bytes, or null with optlen');
-    binding.setsockopt(this.#fdOr('setsockopt'), level, optname, value, optlen);
+    if (typeof value === 'string') throw argTypeError('setsockopt', 'value must be an integer, bytes, or null with optlen');
+    binding.setsockopt(this.#io.fdOr('setsockopt'), level, optname, value, optlen);
   }
 
-  // ---- readiness ------------------------------------------------------------
-
-  #onPoll(status: number, events: number): void {
-    if (status < 0) {
-      // libuv reports POLLERR (a pending socket error: a refused TCP connect,
-      // an ICMP error on UDP) as UV_EBADF and stops the handle (uv__poll_io,
-      // src/unix/poll.c). The error is the socket's, not the poll's: every
-      // waiter retries its syscall, which reports the real error (recv's
-      // errno, SO_ERROR for connect), as CPython's poll loop does; then the
-      // handle is started again for whoever still waits.
-      this.#armed = 0;
-      events = READ | WRITE;
-    }
-    // A direction whose event found nobody interested is dropped below. One
-    // that served a waiter stays armed even if its queue is now empty: the
-    // waiter's continuation (a microtask, run after this callback) usually
-    // calls recv again at once, and re-arming would cost two epoll_ctl per
-    // round trip. If nobody comes back, the next event finds the queue empty
-    // and drops it then: one spurious wakeup instead of two syscalls each time.
-    let idle = 0;
-    if (events & READ) {
-      if (this.#readers.length === 0 && this.#onReadable === null) idle |= READ;
-      this.#run(this.#readers);
-      this.#onReadable?.();
-    }
-    if (events & WRITE) {
-      if (this.#writers.length === 0 && this.#onWritable === null) idle |= WRITE;
-      this.#run(this.#writers);
-      this.#onWritable?.();
-    }
-    this.#arm(idle);
-  }
-
-  #run(queue: Waiter[]): void {
-    while (queue.length > 0) {
-      const w = queue[0];
-      let v: unknown;
-      try {
-        v = w.attempt();
-      } catch (e) {
-        queue.shift();
-        this.#settle(w, undefined, e);
-        continue;
-      }
-      if (v === AGAIN) return;
-      queue.shift();
-      this.#settle(w, v);
-    }
-  }
-
-  /**
-   * Start or update the poll for the directions someone waits on. `drop`
-   * names directions to stop watching unless someone waits on them now.
-   */
-  #arm(drop = 0): void {
-    if (this.#fd < 0) return;
-    const want =
-      (this.#readers.length > 0 || this.#onReadable !== null ? READ : 0) |
-      (this.#writers.length > 0 || this.#onWritable !== null ? WRITE : 0);
-    const next = (this.#armed & ~drop) | want;
-    // Strong (keeping this socket alive) only while someone waits; a poll
-    // armed ahead of the next call leaves a dropped socket collectable.
-    const strong = want !== 0;
-    if (next === this.#armed && strong === this.#strong) return;
-    if (this.#poller === null) {
-      this.#poller = new binding.Poller(this.#fd, this.#pollCallback);
-      this.#leakGuard.poller = this.#poller;
-    }
-    if (next === 0) this.#poller.stop();
-    else {
-      this.#poller.start(next);
-      if (!strong) this.#poller.weaken();
-    }
-    this.#armed = next;
-    this.#strong = strong;
-  }
-
-  #settle(w: Waiter, value: unknown, error?: unknown): void {
-    if (w.timer !== undefined) clearTimeout(w.timer);
-    if (w.onAbort !== undefined) w.signal!.removeEventListener('abort', w.onAbort);
-    if (error === undefined) w.resolve(value);
-    else w.reject(error);
-  }
-
-  /** Wait on the event loop until `attempt` stops saying AGAIN (or timeout / abort / close). */
-  #wait<T>(dir: number, attempt: Attempt<T>, syscall: string, opts?: IoOptions, address?: unknown): Promise<T> {
-    if (this.#timeout === 0) return Promise.reject(socketError(EAGAIN, syscall, address));
-    return new Promise<T>((resolve, reject) => {
-      const w: Waiter = { attempt, resolve: resolve as (v: unknown) => void, reject };
-      const queue = dir === READ ? this.#readers : this.#writers;
-      const signal = opts?.signal;
-      if (signal !== undefined) {
-        if (signal.aborted) {
-          reject(signal.reason);
-          return;
-        }
-        w.signal = signal;
-        w.onAbort = () => {
-          if (dropWaiter(queue, w)) this.#settle(w, undefined, signal.reason);
-        };
-        signal.addEventListener('abort', w.onAbort, { once: true });
-      }
-      if (this.#timeout !== null) {
-        // Timers run on the loop's cached clock and can fire up to a few ms
-        // early by performance.now(): re-arm for what is left, so the call
-        // never times out before its deadline (as the sync path guarantees).
-        const deadline = performance.now() + this.#timeout * 1000;
-        const expire = (): void => {
-          const left = deadline - performance.now();
-          if (left > 0) w.timer = setTimeout(expire, Math.ceil(left));
-          else if (dropWaiter(queue, w)) this.#settle(w, undefined, new SocketTimeoutError(syscall, address));
-        };
-        w.timer = setTimeout(expire, this.#timeout * 1000);
-      }
-      queue.push(w);
-      this.#arm();
-    });
-  }
-
-  /** Block the thread in poll(2) until `attempt` stops saying AGAIN, or the timeout passes. */
-  #block<T>(events: number, attempt: Attempt<T>, syscall: string, address?: unknown): T {
-    const timeout = this.#timeout;
-    if (timeout === 0) throw socketError(EAGAIN, syscall, address);
-    const deadline = timeout === null ? 0 : performance.now() + timeout * 1000;
-    for (;;) {
-      let ms = -1;
-      if (timeout !== null) {
-        ms = deadline - performance.now();
-        if (ms <= 0) throw new SocketTimeoutError(syscall, address);
-      }
-      if (binding.poll(this.#fdOr(syscall), events, ms) === 0) throw new SocketTimeoutError(syscall, address);
-      const v = attempt();
-      if (v !== AGAIN) return v;
-    }
-  }
+  // ---- readiness callbacks ------------------------------------------------
 
   /**
    * Calls `callback` each time the socket is readable, until called with
    * `null`: the building block of zero-allocation loops with
    * {@link tryRecvInto}. Level-triggered: read until EAGAIN or a short read.
+   * The callback runs in the async context `onReadable` was called in; a
+   * socket with a callback set is kept alive, and so is the event loop.
    */
   onReadable(callback: (() => void) | null): void {
-    this.#onReadable = callback;
-    this.#arm(callback === null ? READ : 0);
+    this.#io.setCallback(READ, callback, 'onReadable');
   }
   /** Calls `callback` each time the socket is writable, until called with `null`. */
   onWritable(callback: (() => void) | null): void {
-    this.#onWritable = callback;
-    this.#arm(callback === null ? WRITE : 0);
+    this.#io.setCallback(WRITE, callback, 'onWritable');
   }
 
   /**
    * recv(2) into `buffer`, never waiting and never throwing for an OS error:
    * returns the byte count (0 at EOF), or a negative errno (`-EAGAIN` when
-   * nothing is there). For readiness loops; the fd is always nonblocking.
+   * nothing is there). For readiness loops.
    */
   tryRecvInto(buffer: Bytes, nbytes = 0, flags = 0): number {
-    return this.#fd < 0 ? -EBADF : binding.recv_into(this.#fd, buffer, nbytes, flags);
+    const fd = this.#io.fd;
+    return fd < 0 ? -EBADF : binding.recv_into(fd, buffer, nbytes, flags | DONTWAIT);
   }
   /** send(2) without waiting or throwing: the count sent, or a negative errno. */
   trySend(data: Bytes, flags = 0): number {
-    checkBytes(data, 'data');
-    return this.#fd < 0 ? -EBADF : binding.send(this.#fd, data, flags);
+    checkBytes('trySend', 'data', data);
+    const fd = this.#io.fd;
+    return fd < 0 ? -EBADF : binding.send(fd, data, flags | DONTWAIT);
   }
   /** recvfrom(2) into `buffer` without waiting or throwing: `[count, address]` or a negative errno. */
   tryRecvfromInto(buffer: Bytes, nbytes = 0, flags = 0): [number, Address] | number {
-    return this.#fd < 0 ? -EBADF : (binding.recvfrom_into(this.#fd, buffer, nbytes, flags) as [number, Address] | number);
+    const fd = this.#io.fd;
+    return fd < 0 ? -EBADF : (binding.recvfrom_into(fd, buffer, nbytes, flags | DONTWAIT) as [number, Address] | number);
   }
   /** sendto(2) to a numeric address without waiting or throwing: the count sent, or a negative errno. */
   trySendto(data: Bytes, address: Address, flags = 0): number {
-    checkBytes(data, 'data');
-    return this.#fd < 0 ? -EBADF : binding.sendto(this.#fd, data, flags, address, this.#family);
+    checkBytes('trySendto', 'data', data);
+    const fd = this.#io.fd;
+    return fd < 0 ? -EBADF : binding.sendto(fd, data, flags | DONTWAIT, address, this.#io.family);
   }
 
   // ---- accept / connect -----------------------------------------------------
@@ -533,41 +441,29 @@ export class Socket {
    * loops: `srv.onReadable(() => { for (let r; Array.isArray(r = srv.tryAccept()); ) ... })`.
    */
   tryAccept(): [Socket, Address] | number {
-    if (this.#fd < 0) return -EBADF;
-    const r = binding.accept(this.#fd);
+    const io = this.#io;
+    if (io.fd < 0) return -EBADF;
+    const r = binding.accept(io.fd);
     if (typeof r === 'number') return r;
-    return [wrapFd(r[0], this.#family, this.#type, this.#proto), r[1] as Address];
+    return [wrapFd(r[0], io.family, io.type, this.#proto), r[1] as Address];
   }
 
-  #acceptAttempt = (): [Socket, Address] | typeof AGAIN => {
-    const r = this.tryAccept();
-    return typeof r === 'number' ? (check(r, 'accept') as typeof AGAIN) : r;
-  };
-
   /** accept4(2): `[connection, address]`. The new socket starts with the default timeout. */
-  async accept(opts?: IoOptions): Promise<[Socket, Address]> {
-    const v = this.#acceptAttempt();
-    return v !== AGAIN ? v : this.#wait(READ, this.#acceptAttempt, 'accept', opts);
+  accept(opts?: IoOptions): Promise<[Socket, Address]> {
+    return this.#io.call(READ, opAccept, this, undefined, NOFLAGS, 'accept', opts);
   }
   /** accept4(2), blocking per the socket's mode. */
   acceptSync(): [Socket, Address] {
-    const v = this.#acceptAttempt();
-    return v !== AGAIN ? v : this.#block(POLLIN, this.#acceptAttempt, 'accept');
+    return this.#io.callSync(READ, opAccept, this, undefined, NOFLAGS, 'accept');
   }
 
-  #connectDone(address: unknown): undefined | typeof AGAIN {
-    const err = binding.getsockopt(this.#fdOr('connect'), SOL_SOCKET, SO_ERROR) as number;
-    if (err !== 0) throw socketError(err, 'connect', address);
-    return undefined;
-  }
-
-  /** connect(2) with the address resolved; returns what to wait for, if anything. */
-  #connectStart(address: Address): boolean {
-    const r = binding.connect(this.#fdOr('connect'), address, this.#family);
+  /** connect(2) with the address resolved: true if it goes on (wait for writability). */
+  #connectStart(addr: Address): boolean {
+    const r = binding.connect(this.#io.fdOr('connect'), addr, this.#io.family);
     if (r === 0) return false;
-    if (r !== -EINPROGRESS) throw socketError(-r, 'connect', address);
+    if (r !== -EINPROGRESS) throw socketError(-r, 'connect', addr);
     // Non-blocking mode: the connection goes on; Python raises EINPROGRESS.
-    if (this.#timeout === 0) throw socketError(EINPROGRESS, 'connect', address);
+    if (this.#io.timeout === 0) throw socketError(EINPROGRESS, 'connect', addr);
     return true;
   }
 
@@ -577,18 +473,22 @@ export class Socket {
    * first, on the thread pool.
    */
   async connect(address: Address, opts?: IoOptions): Promise<void> {
-    this.#fdOr('connect');
-    const a = resolveAddress(this.#family, this.#type, address);
+    const io = this.#io;
+    io.fdOr('connect');
+    if (opts?.signal?.aborted) throw opts.signal.reason;
+    const a = resolveAddress(io.family, io.type, address);
     const addr = a instanceof Promise ? await a : a;
     if (!this.#connectStart(addr)) return;
-    await this.#wait(WRITE, () => this.#connectDone(addr), 'connect', opts, addr);
+    await io.wait(WRITE, opConnectDone, addr, undefined, NOFLAGS, 'connect', opts, addr);
   }
   /** connect(2), blocking per the socket's mode. */
   connectSync(address: Address): void {
-    this.#fdOr('connect');
-    const addr = resolveAddressSync(this.#family, this.#type, address);
+    const io = this.#io;
+    io.fdOr('connect');
+    const addr = resolveAddressSync(io.family, io.type, address);
     if (!this.#connectStart(addr)) return;
-    this.#block(POLLOUT, () => this.#connectDone(addr), 'connect', addr);
+    // The attempt already happened: wait for writability, then read SO_ERROR.
+    io.callSync(WRITE, (ch, a) => (binding.poll(ch.fdOr('connect'), binding.internal.POLLOUT, 0) === 0 ? AGAIN : opConnectDone(ch, a, undefined, 0)), addr, undefined, NOFLAGS, 'connect', addr);
   }
 
   /**
@@ -618,15 +518,18 @@ export class Socket {
   // ---- receive ----------------------------------------------------------------
 
   /** recv(2): up to `bufsize` bytes; an empty Buffer at EOF. */
-  async recv(bufsize: number, flags = 0, opts?: IoOptions): Promise<Buffer> {
-    const buf = Buffer.allocUnsafe(checkSize(bufsize, 'buffersize'));
-    const n = await this.recvInto(buf, bufsize, flags, opts);
-    return shrink(buf, n);
+  recv(bufsize: number, flags = 0, opts?: IoOptions): Promise<Buffer> {
+    try {
+      const n = checkSize('recv', 'bufsize', bufsize);
+      return this.#recvAsync(opRecv, Buffer.allocUnsafe(n), n, flags, opts);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
   /** recv(2), blocking per the socket's mode. */
   recvSync(bufsize: number, flags = 0): Buffer {
-    const buf = Buffer.allocUnsafe(checkSize(bufsize, 'buffersize'));
-    return shrink(buf, this.recvIntoSync(buf, bufsize, flags));
+    const n = checkSize('recv', 'bufsize', bufsize);
+    return this.#io.callSync(READ, opRecv, Buffer.allocUnsafe(n), n, checkFlags('recv', flags), 'recv');
   }
 
   /**
@@ -634,89 +537,65 @@ export class Socket {
    * count, 0 at EOF. The hot path is one N-API call and one syscall.
    */
   recvInto(buffer: Bytes, nbytes = 0, flags = 0, opts?: IoOptions): Promise<number> {
-    // Not an async function: on the hot path the wait's own promise is the
-    // result, with no second promise and no extra microtask hop around it.
+    return this.#recvAsync(opRecvInto, buffer, nbytes, flags, opts);
+  }
+  /** recv(2) into `buffer`, blocking per the socket's mode. */
+  recvIntoSync(buffer: Bytes, nbytes = 0, flags = 0): number {
+    return this.#io.callSync(READ, opRecvInto, buffer, nbytes, checkFlags('recv', flags), 'recv');
+  }
+
+  /**
+   * The async recv of a stream, hand-inlined for the bench: after a short
+   * read (see opRecvInto) the attempt would say EAGAIN, so the call waits
+   * for readiness at once: one recv syscall per round trip instead of two.
+   */
+  #recvAsync<T, B extends Bytes>(op: Op<T, B, number>, buffer: B, nbytes: number, flags: number, opts?: IoOptions): Promise<T> {
+    const io = this.#io;
+    if (io.drained && flags === 0 && io.timeout !== 0 && io.fd >= 0 && opts === undefined) {
+      io.drained = false;
+      return io.wait(READ, op, buffer, nbytes, 0, 'recv');
+    }
+    return io.call(READ, op, buffer, nbytes, flags, 'recv', opts);
+  }
+
+  /** recvfrom(2): `[data, address]`; the address is `null` on a connected stream. */
+  recvfrom(bufsize: number, flags = 0, opts?: IoOptions): Promise<[Buffer, Address | null]> {
     try {
-      const fd = this.#fdOr('recv');
-      if (!this.#drained || this.#timeout === 0 || flags !== 0) {
-        const r = binding.recv_into(fd, buffer, nbytes, flags);
-        if (r >= 0) return Promise.resolve(this.#noteRead(r, nbytes, buffer));
-        if (r !== NEG_EAGAIN) throw socketError(-r, 'recv');
-      }
-      this.#drained = false;
-      return this.#wait(READ, () => {
-        const r = check(binding.recv_into(this.#fdOr('recv'), buffer, nbytes, flags), 'recv');
-        return r === AGAIN ? r : this.#noteRead(r, nbytes, buffer);
-      }, 'recv', opts);
+      const n = checkSize('recvfrom', 'bufsize', bufsize);
+      return this.#io.call(READ, opRecvfrom, Buffer.allocUnsafe(n), n, flags, 'recvfrom', opts);
     } catch (e) {
       return Promise.reject(e);
     }
   }
-
-  /**
-   * A short read on a stream drained the kernel's queue, so the next recv
-   * would almost surely say EAGAIN: the next async recv then waits for
-   * readiness first (a level-triggered poll reports queued data at once) and
-   * saves that syscall, one per round trip in a request/response loop.
-   */
-  #noteRead(n: number, nbytes: number, buffer: Bytes): number {
-    this.#drained = this.#type === SOCK_STREAM && n > 0 && n < (nbytes || buffer.byteLength);
-    return n;
-  }
-  /** recv(2) into `buffer`, blocking per the socket's mode. */
-  recvIntoSync(buffer: Bytes, nbytes = 0, flags = 0): number {
-    const attempt = (): number | typeof AGAIN => check(binding.recv_into(this.#fdOr('recv'), buffer, nbytes, flags), 'recv');
-    const v = attempt();
-    return v !== AGAIN ? v : this.#block(POLLIN, attempt, 'recv');
-  }
-
-  /** recvfrom(2): `[data, address]`; the address is `null` on a connected stream. */
-  async recvfrom(bufsize: number, flags = 0, opts?: IoOptions): Promise<[Buffer, Address | null]> {
-    const buf = Buffer.allocUnsafe(checkSize(bufsize, 'buffersize'));
-    const [n, addr] = await this.recvfromInto(buf, bufsize, flags, opts);
-    return [shrink(buf, n), addr];
-  }
   /** recvfrom(2), blocking per the socket's mode. */
   recvfromSync(bufsize: number, flags = 0): [Buffer, Address | null] {
-    const buf = Buffer.allocUnsafe(checkSize(bufsize, 'buffersize'));
-    const [n, addr] = this.recvfromIntoSync(buf, bufsize, flags);
-    return [shrink(buf, n), addr];
-  }
-
-  #recvfromAttempt(buffer: Bytes, nbytes: number, flags: number): [number, Address | null] | typeof AGAIN {
-    const r = binding.recvfrom_into(this.#fdOr('recvfrom'), buffer, nbytes, flags);
-    if (typeof r === 'number') return check(r, 'recvfrom') as typeof AGAIN;
-    return r as [number, Address | null];
+    const n = checkSize('recvfrom', 'bufsize', bufsize);
+    return this.#io.callSync(READ, opRecvfrom, Buffer.allocUnsafe(n), n, checkFlags('recvfrom', flags), 'recvfrom');
   }
   /** recvfrom(2) into `buffer`: `[count, address]`. */
-  async recvfromInto(buffer: Bytes, nbytes = 0, flags = 0, opts?: IoOptions): Promise<[number, Address | null]> {
-    const v = this.#recvfromAttempt(buffer, nbytes, flags);
-    if (v !== AGAIN) return v;
-    return this.#wait(READ, () => this.#recvfromAttempt(buffer, nbytes, flags), 'recvfrom', opts);
+  recvfromInto(buffer: Bytes, nbytes = 0, flags = 0, opts?: IoOptions): Promise<[number, Address | null]> {
+    return this.#io.call(READ, opRecvfromInto, buffer, nbytes, flags, 'recvfrom', opts);
   }
   /** recvfrom(2) into `buffer`, blocking per the socket's mode. */
   recvfromIntoSync(buffer: Bytes, nbytes = 0, flags = 0): [number, Address | null] {
-    const attempt = (): [number, Address | null] | typeof AGAIN => this.#recvfromAttempt(buffer, nbytes, flags);
-    const v = attempt();
-    return v !== AGAIN ? v : this.#block(POLLIN, attempt, 'recvfrom');
+    return this.#io.callSync(READ, opRecvfromInto, buffer, nbytes, checkFlags('recvfrom', flags), 'recvfrom');
   }
 
   // ---- send ---------------------------------------------------------------------
 
   /** send(2): the number of bytes sent, which may be fewer than given. */
-  async send(data: Bytes, flags = 0, opts?: IoOptions): Promise<number> {
-    checkBytes(data, 'data');
-    const r = binding.send(this.#fdOr('send'), data, flags);
-    if (r >= 0) return r;
-    if (r !== NEG_EAGAIN) throw socketError(-r, 'send');
-    return this.#wait(WRITE, () => check(binding.send(this.#fdOr('send'), data, flags), 'send'), 'send', opts);
+  send(data: Bytes, flags = 0, opts?: IoOptions): Promise<number> {
+    try {
+      checkBytes('send', 'data', data);
+      return this.#io.call(WRITE, opSend, data, undefined, flags, 'send', opts);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
   /** send(2), blocking per the socket's mode. */
   sendSync(data: Bytes, flags = 0): number {
-    checkBytes(data, 'data');
-    const attempt = (): number | typeof AGAIN => check(binding.send(this.#fdOr('send'), data, flags), 'send');
-    const v = attempt();
-    return v !== AGAIN ? v : this.#block(POLLOUT, attempt, 'send');
+    checkBytes('send', 'data', data);
+    return this.#io.callSync(WRITE, opSend, data, undefined, checkFlags('send', flags), 'send');
   }
 
   /**
@@ -725,49 +604,50 @@ export class Socket {
    * some data may have been sent.
    */
   sendall(data: Bytes, flags = 0, opts?: IoOptions): Promise<void> {
+    // Hand-inlined first attempt: on the hot path the whole buffer goes out
+    // at once and the result is one shared settled promise, no allocation.
     try {
-      checkBytes(data, 'data');
-      const total = data.byteLength;
-      const r = binding.send(this.#fdOr('send'), data, flags);
-      if (r === total) return DONE;
+      checkBytes('sendall', 'data', data);
+      const io = this.#io;
+      if (opts?.signal?.aborted) return Promise.reject(opts.signal.reason);
+      const r = binding.send(io.fdOr('send'), data, flags | DONTWAIT);
+      if (r === data.byteLength) return DONE;
       if (r < 0 && r !== NEG_EAGAIN) throw socketError(-r, 'send');
-      const rest = sendRest(u8(data), Math.max(r, 0), flags, () => this.#fdOr('send'));
-      return this.#wait(WRITE, rest, 'sendall', opts);
+      return io.wait(WRITE, opSendRest, { view: u8(data), sent: Math.max(r, 0) }, undefined, flags, 'sendall', opts);
     } catch (e) {
       return Promise.reject(e);
     }
   }
   /** sendall, blocking per the socket's mode. */
   sendallSync(data: Bytes, flags = 0): void {
-    checkBytes(data, 'data');
-    const rest = sendRest(u8(data), 0, flags, () => this.#fdOr('send'));
-    if (rest() !== AGAIN) return;
-    this.#block(POLLOUT, rest, 'sendall');
+    checkBytes('sendall', 'data', data);
+    this.#io.callSync(WRITE, opSendRest, { view: u8(data), sent: 0 }, undefined, checkFlags('sendall', flags), 'sendall');
   }
 
   /**
    * sendto(2): `sendto(data, address)` or `sendto(data, flags, address)`, as
    * in Python. Host names are resolved first.
    */
-  async sendto(data: Bytes, flagsOrAddress: number | Address, address?: Address, opts?: IoOptions): Promise<number> {
-    checkBytes(data, 'data');
-    const [flags, target] = sendtoArgs(flagsOrAddress, address);
-    const a = resolveAddress(this.#family, this.#type, target);
-    const addr = a instanceof Promise ? await a : a;
-    const attempt = (): number | typeof AGAIN =>
-      check(binding.sendto(this.#fdOr('sendto'), data, flags, addr, this.#family), 'sendto', addr);
-    const v = attempt();
-    return v !== AGAIN ? v : this.#wait(WRITE, attempt, 'sendto', opts, addr);
+  sendto(data: Bytes, flagsOrAddress: number | Address, address?: Address, opts?: IoOptions): Promise<number> {
+    try {
+      checkBytes('sendto', 'data', data);
+      const io = this.#io;
+      const flags = address === undefined ? 0 : checkInt('sendto', 'flags', flagsOrAddress);
+      const target = address === undefined ? (flagsOrAddress as Address) : address;
+      const a = resolveAddress(io.family, io.type, target);
+      if (a instanceof Promise) return a.then((addr) => io.call(WRITE, opSendto, data, addr, flags, 'sendto', opts, addr));
+      return io.call(WRITE, opSendto, data, a, flags, 'sendto', opts, a);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
   /** sendto(2), blocking per the socket's mode. */
   sendtoSync(data: Bytes, flagsOrAddress: number | Address, address?: Address): number {
-    checkBytes(data, 'data');
-    const [flags, target] = sendtoArgs(flagsOrAddress, address);
-    const addr = resolveAddressSync(this.#family, this.#type, target);
-    const attempt = (): number | typeof AGAIN =>
-      check(binding.sendto(this.#fdOr('sendto'), data, flags, addr, this.#family), 'sendto', addr);
-    const v = attempt();
-    return v !== AGAIN ? v : this.#block(POLLOUT, attempt, 'sendto', addr);
+    checkBytes('sendto', 'data', data);
+    const io = this.#io;
+    const flags = address === undefined ? 0 : checkInt('sendto', 'flags', flagsOrAddress);
+    const addr = resolveAddressSync(io.family, io.type, address === undefined ? flagsOrAddress : address);
+    return io.callSync(WRITE, opSendto, data, addr, flags, 'sendto', addr);
   }
 
   // ---- messages: scatter/gather, ancillary data, batches -----------------
@@ -778,22 +658,17 @@ export class Socket {
    * and an optional destination address. Returns the bytes sent.
    */
   async sendmsg(buffers: Bytes[], ancdata: AncData[] = [], flags = 0, address?: Address, opts?: IoOptions): Promise<number> {
-    const addr = address === undefined ? null : await resolveAddress(this.#family, this.#type, address);
-    const attempt = this.#sendmsgAttempt(buffers, ancdata, flags, addr);
-    const v = attempt();
-    return v !== AGAIN ? v : this.#wait(WRITE, attempt, 'sendmsg', opts, addr ?? undefined);
+    checkMsgBuffers('sendmsg', buffers);
+    const io = this.#io;
+    const addr = address === undefined ? null : await resolveAddress(io.family, io.type, address);
+    return io.call(WRITE, opSendmsg, { buffers, ancdata, addr }, undefined, flags, 'sendmsg', opts, addr ?? undefined);
   }
   /** sendmsg(2), blocking per the socket's mode. */
   sendmsgSync(buffers: Bytes[], ancdata: AncData[] = [], flags = 0, address?: Address): number {
-    const addr = address === undefined ? null : resolveAddressSync(this.#family, this.#type, address);
-    const attempt = this.#sendmsgAttempt(buffers, ancdata, flags, addr);
-    const v = attempt();
-    return v !== AGAIN ? v : this.#block(POLLOUT, attempt, 'sendmsg', addr ?? undefined);
-  }
-  #sendmsgAttempt(buffers: Bytes[], ancdata: AncData[], flags: number, addr: Address | null): Attempt<number> {
-    if (!Array.isArray(buffers)) throw new TypeError('sendmsg() buffers must be an array of bytes');
-    for (const b of buffers) checkBytes(b, 'buffers[i]');
-    return () => check(binding.sendmsg(this.#fdOr('sendmsg'), buffers, ancdata, flags, addr, this.#family), 'sendmsg', addr ?? undefined);
+    checkMsgBuffers('sendmsg', buffers);
+    const io = this.#io;
+    const addr = address === undefined ? null : resolveAddressSync(io.family, io.type, address);
+    return io.callSync(WRITE, opSendmsg, { buffers, ancdata, addr }, undefined, checkFlags('sendmsg', flags), 'sendmsg', addr ?? undefined);
   }
 
   /**
@@ -802,36 +677,34 @@ export class Socket {
    * ancillary data are received (size it with {@link CMSG_SPACE}); fds that
    * arrive by SCM_RIGHTS are close-on-exec (MSG_CMSG_CLOEXEC).
    */
-  async recvmsgInto(buffers: Bytes[], ancbufsize = 0, flags = 0, opts?: IoOptions): Promise<RecvmsgResult<number>> {
-    const attempt = this.#recvmsgAttempt(buffers, ancbufsize, flags);
-    const v = attempt();
-    return v !== AGAIN ? v : this.#wait(READ, attempt, 'recvmsg', opts);
+  recvmsgInto(buffers: Bytes[], ancbufsize = 0, flags = 0, opts?: IoOptions): Promise<RecvmsgResult<number>> {
+    try {
+      checkSize('recvmsg', 'ancbufsize', ancbufsize);
+      return this.#io.call(READ, opRecvmsgInto, buffers, ancbufsize, flags, 'recvmsg', opts);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
   /** recvmsg(2) into `buffers`, blocking per the socket's mode. */
   recvmsgIntoSync(buffers: Bytes[], ancbufsize = 0, flags = 0): RecvmsgResult<number> {
-    const attempt = this.#recvmsgAttempt(buffers, ancbufsize, flags);
-    const v = attempt();
-    return v !== AGAIN ? v : this.#block(POLLIN, attempt, 'recvmsg');
+    checkSize('recvmsg', 'ancbufsize', ancbufsize);
+    return this.#io.callSync(READ, opRecvmsgInto, buffers, ancbufsize, checkFlags('recvmsg', flags), 'recvmsg');
   }
   /** recvmsg(2) of up to `bufsize` bytes: `[data, ancdata, msgFlags, address]`, as Python's `recvmsg`. */
-  async recvmsg(bufsize: number, ancbufsize = 0, flags = 0, opts?: IoOptions): Promise<RecvmsgResult<Buffer>> {
-    const buf = Buffer.allocUnsafe(checkSize(bufsize, 'bufsize'));
-    const [n, anc, mflags, addr] = await this.recvmsgInto([buf], ancbufsize, flags, opts);
-    return [shrink(buf, n), anc, mflags, addr];
+  recvmsg(bufsize: number, ancbufsize = 0, flags = 0, opts?: IoOptions): Promise<RecvmsgResult<Buffer>> {
+    try {
+      const buf = Buffer.allocUnsafe(checkSize('recvmsg', 'bufsize', bufsize));
+      checkSize('recvmsg', 'ancbufsize', ancbufsize);
+      return this.#io.call(READ, opRecvmsg, buf, ancbufsize, flags, 'recvmsg', opts);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
   /** recvmsg(2), blocking per the socket's mode. */
   recvmsgSync(bufsize: number, ancbufsize = 0, flags = 0): RecvmsgResult<Buffer> {
-    const buf = Buffer.allocUnsafe(checkSize(bufsize, 'bufsize'));
-    const [n, anc, mflags, addr] = this.recvmsgIntoSync([buf], ancbufsize, flags);
-    return [shrink(buf, n), anc, mflags, addr];
-  }
-  #recvmsgAttempt(buffers: Bytes[], ancbufsize: number, flags: number): Attempt<RecvmsgResult<number>> {
-    checkSize(ancbufsize, 'ancbufsize');
-    return () => {
-      const r = binding.recvmsg(this.#fdOr('recvmsg'), buffers, ancbufsize, flags);
-      if (typeof r === 'number') return check(r, 'recvmsg') as typeof AGAIN;
-      return r as RecvmsgResult<number>;
-    };
+    const buf = Buffer.allocUnsafe(checkSize('recvmsg', 'bufsize', bufsize));
+    checkSize('recvmsg', 'ancbufsize', ancbufsize);
+    return this.#io.callSync(READ, opRecvmsg, buf, ancbufsize, checkFlags('recvmsg', flags), 'recvmsg');
   }
 
   /**
@@ -840,10 +713,9 @@ export class Socket {
    * received, in order. Linux only.
    */
   async recvmmsg(buffers: Bytes[], flags = 0, opts?: IoOptions): Promise<Array<[number, Address | null]>> {
+    checkMsgBuffers('recvmmsg', buffers);
     const batch = new MsgBatch(buffers.length);
-    const attempt = (): number | typeof AGAIN => check(this.tryRecvmmsg(buffers, batch.meta, batch.names, flags), 'recvmmsg');
-    const v = attempt();
-    return batch.results(v !== AGAIN ? v : await this.#wait(READ, attempt, 'recvmmsg', opts));
+    return batch.results(await this.#io.call(READ, opRecvmmsg, buffers, batch, flags, 'recvmmsg', opts));
   }
   /**
    * sendmmsg(2): several datagrams in one syscall, each `[data, address?]`
@@ -851,23 +723,28 @@ export class Socket {
    * may be fewer than given. Linux only.
    */
   async sendmmsg(messages: Array<[Bytes, Address?]>, flags = 0, opts?: IoOptions): Promise<number> {
+    if (!Array.isArray(messages)) throw argTypeError('sendmmsg', 'messages must be an array of [data, address?]');
+    const io = this.#io;
     const batch = new MsgBatch(messages.length);
     const bufs: Bytes[] = [];
+    let last: unknown = undefined;
+    let lastPacked: Buffer | null = null;
     for (let i = 0; i < messages.length; i++) {
       const [data, address] = messages[i];
-      checkBytes(data, 'data');
+      checkBytes('sendmmsg', `messages[${i}][0]`, data);
       bufs.push(data);
       batch.meta[2 * i] = data.byteLength;
       if (address !== undefined) {
-        const packed = binding.packSockaddr(this.#family, await resolveAddress(this.#family, this.#type, address));
-        packed.copy(batch.names, i * SLOT);
-        batch.meta[2 * i + 1] = packed.length;
+        // Consecutive messages to one address (the common case) pack it once.
+        if (address !== last || lastPacked === null) {
+          lastPacked = binding.packSockaddr(io.family, await resolveAddress(io.family, io.type, address));
+          last = address;
+        }
+        lastPacked.copy(batch.names, i * SLOT);
+        batch.meta[2 * i + 1] = lastPacked.length;
       }
     }
-    const attempt = (): number | typeof AGAIN =>
-      check(this.trySendmmsg(bufs, batch.meta, batch.names, messages.length, flags), 'sendmmsg');
-    const v = attempt();
-    return v !== AGAIN ? v : this.#wait(WRITE, attempt, 'sendmmsg', opts);
+    return io.call(WRITE, opSendmmsg, bufs, batch, flags, 'sendmmsg', opts);
   }
 
   /**
@@ -878,7 +755,8 @@ export class Socket {
    * The same buffers/meta/names can go straight to {@link trySendmmsg}.
    */
   tryRecvmmsg(buffers: Bytes[], meta: Int32Array, names: Buffer | null, flags = 0): number {
-    return this.#fd < 0 ? -EBADF : binding.recvmmsg(this.#fd, buffers, meta, names, flags);
+    const fd = this.#io.fd;
+    return fd < 0 ? -EBADF : binding.recvmmsg(fd, buffers, meta, names, flags | DONTWAIT);
   }
   /**
    * sendmmsg(2) of the first `count` messages without waiting or throwing:
@@ -887,7 +765,8 @@ export class Socket {
    * sent, or a negative errno.
    */
   trySendmmsg(buffers: Bytes[], meta: Int32Array, names: Buffer | null, count: number, flags = 0): number {
-    return this.#fd < 0 ? -EBADF : binding.sendmmsg(this.#fd, buffers, meta, names, flags, count);
+    const fd = this.#io.fd;
+    return fd < 0 ? -EBADF : binding.sendmmsg(fd, buffers, meta, names, flags | DONTWAIT, count);
   }
 
   /**
@@ -895,43 +774,28 @@ export class Socket {
    * when omitted). Not one syscall: sendfile is repeated until done. Returns
    * the bytes sent. `file` is an fd or a `fs.promises` FileHandle. Linux only.
    */
-  async sendfile(file: number | { fd: number }, offset = 0, count?: number, opts?: IoOptions): Promise<number> {
-    const [inFd, rest] = sendfileArgs(file, offset, count);
-    const state = { offset, left: rest, sent: 0 };
-    const attempt = this.#sendfileAttempt(inFd, state);
-    const v = attempt();
-    return v !== AGAIN ? v : this.#wait(WRITE, attempt, 'sendfile', opts);
+  sendfile(file: number | { fd: number }, offset = 0, count?: number, opts?: IoOptions): Promise<number> {
+    try {
+      return this.#io.call(WRITE, opSendfile, sendfileArgs(file, offset, count), undefined, NOFLAGS, 'sendfile', opts);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
   /** sendfile, blocking per the socket's mode. */
   sendfileSync(file: number | { fd: number }, offset = 0, count?: number): number {
-    const [inFd, rest] = sendfileArgs(file, offset, count);
-    const attempt = this.#sendfileAttempt(inFd, { offset, left: rest, sent: 0 });
-    const v = attempt();
-    return v !== AGAIN ? v : this.#block(POLLOUT, attempt, 'sendfile');
-  }
-  #sendfileAttempt(inFd: number, st: { offset: number; left: number; sent: number }): Attempt<number> {
-    return () => {
-      while (st.left > 0) {
-        const r = binding.sendfile(this.#fdOr('sendfile'), inFd, st.offset, Math.min(st.left, 0x7ffff000));
-        if (r === NEG_EAGAIN) return AGAIN;
-        if (r < 0) throw socketError(-r, 'sendfile');
-        if (r === 0) break; // end of file before count
-        st.offset += r;
-        st.left -= r;
-        st.sent += r;
-      }
-      return st.sent;
-    };
+    return this.#io.callSync(WRITE, opSendfile, sendfileArgs(file, offset, count), undefined, NOFLAGS, 'sendfile');
   }
 
   /**
    * The socket as a Node stream (Python's `makefile`): 'r' Readable, 'w'
    * Writable, 'rw' both (an added 'b' is accepted). With `{ encoding }` it
-   * reads and writes text. `end()` shuts the write side down. The socket
-   * stays open when the stream is destroyed unless `closeSocket` is set.
+   * reads and writes text. `end()` shuts the write side down. As in Python,
+   * the fd stays open while the stream is: `close()` the socket after
+   * makefile() and the fd closes when the stream does (or pass
+   * `closeSocket` to close the socket with the stream).
    */
   makefile(mode = 'r', opts: MakefileOptions = {}): SocketStream {
-    this.#fdOr('makefile');
+    this.#io.fdOr('makefile');
     return new SocketStream(this, mode, opts);
   }
 
@@ -944,10 +808,41 @@ export class Socket {
     }
   }
 
+  /**
+   * `for await (const [conn, addr] of listener.connections())`: accept()
+   * until the socket is closed (then the loop ends; other errors throw).
+   */
+  async *connections(opts?: IoOptions): AsyncGenerator<[Socket, Address], void, undefined> {
+    for (;;) {
+      try {
+        yield await this.accept(opts);
+      } catch (e) {
+        if (this.#io.fd < 0 && (e as SocketError).code === 'EBADF') return;
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * `for await (const [data, addr] of sock.datagrams(2048))`: recvfrom()
+   * until the socket is closed (then the loop ends; other errors throw).
+   */
+  async *datagrams(bufsize = 65536, opts?: IoOptions): AsyncGenerator<[Buffer, Address | null], void, undefined> {
+    for (;;) {
+      try {
+        yield await this.recvfrom(bufsize, 0, opts);
+      } catch (e) {
+        if (this.#io.fd < 0 && (e as SocketError).code === 'EBADF') return;
+        throw e;
+      }
+    }
+  }
+
   /** A description like Python's repr: fd, family, type, proto, local and remote address. */
   toString(): string {
-    if (this.#fd < 0) return `<bsdsock.Socket [closed] family=${familyName(this.#family)}, type=${kindName(this.#type)}, proto=${this.#proto}>`;
-    let s = `<bsdsock.Socket fd=${this.#fd}, family=${familyName(this.#family)}, type=${kindName(this.#type)}, proto=${this.#proto}`;
+    const io = this.#io;
+    if (io.fd < 0) return `<bsdsock.Socket [closed] family=${familyName(io.family)}, type=${kindName(io.type)}, proto=${this.#proto}>`;
+    let s = `<bsdsock.Socket fd=${io.fd}, family=${familyName(io.family)}, type=${kindName(io.type)}, proto=${this.#proto}`;
     try {
       s += `, laddr=${JSON.stringify(this.getsockname())}`;
       s += `, raddr=${JSON.stringify(this.getpeername())}`;
@@ -961,33 +856,15 @@ export class Socket {
   }
 }
 
-function checkInt(n: unknown, name: string): number {
-  if (typeof n !== 'number' || !Number.isInteger(n)) throw new TypeError(`${name} must be an integer`);
-  return n;
-}
-
 function errnoOf(e: unknown): number {
   if (e instanceof SocketTimeoutError) return EAGAIN;
   if (e instanceof SocketError) return e.errno;
   throw e;
 }
 
-function sendtoArgs(flagsOrAddress: number | Address, address?: Address): [number, Address] {
-  if (address === undefined) return [0, flagsOrAddress as Address];
-  return [checkInt(flagsOrAddress, 'flags'), address];
-}
-
-/** The rest of a sendall from `sent` on: AGAIN until every byte is out. */
-function sendRest(view: Uint8Array, sent: number, flags: number, fd: () => number): Attempt<undefined> {
-  return () => {
-    while (sent < view.length) {
-      const r = binding.send(fd(), sent === 0 ? view : view.subarray(sent), flags);
-      if (r === NEG_EAGAIN) return AGAIN;
-      if (r < 0) throw socketError(-r, 'send');
-      sent += r;
-    }
-    return undefined;
-  };
+function checkMsgBuffers(call: string, buffers: unknown): asserts buffers is Bytes[] {
+  if (!Array.isArray(buffers)) throw argTypeError(call, 'buffers must be an array of bytes');
+  for (let i = 0; i < buffers.length; i++) checkBytes(call, `buffers[${i}]`, buffers[i]);
 }
 
 /**
@@ -1026,13 +903,24 @@ class MsgBatch {
   }
 }
 
-function sendfileArgs(file: number | { fd: number }, offset: number, count?: number): [number, number] {
+function sendfileArgs(file: number | { fd: number }, offset: number, count?: number): FileState {
   const fd = typeof file === 'number' ? file : file?.fd;
-  if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0) throw new TypeError('sendfile() file must be an fd or a FileHandle');
-  checkSize(offset, 'offset');
-  if (count !== undefined && count !== null) return [fd, checkSize(count, 'count')];
-  const size = fstatSync(fd).size;
-  return [fd, Math.max(0, size - offset)];
+  if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0) throw argTypeError('sendfile', 'file must be an fd or a FileHandle');
+  checkInt('sendfile', 'offset', offset, 0, Number.MAX_SAFE_INTEGER);
+  let left: number;
+  if (count !== undefined && count !== null) left = checkInt('sendfile', 'count', count, 0, Number.MAX_SAFE_INTEGER);
+  else {
+    let size: number;
+    try {
+      size = fstatSync(fd).size;
+    } catch (e) {
+      // node:fs's error, as the SocketError every other failure here is.
+      const code = (e as NodeJS.ErrnoException).code ?? 'EBADF';
+      throw socketError((os.constants.errno as Record<string, number>)[code] ?? EBADF, 'sendfile');
+    }
+    left = Math.max(0, size - offset);
+  }
+  return { inFd: fd, offset, left, sent: 0 };
 }
 
 /** A Socket over an fd this library just created (accept4, dup): no adoption needed. */
@@ -1047,6 +935,9 @@ function wrapFd(fd: number, family: number, type: number, proto: number): Socket
 
 /** socketpair(2): two connected sockets. Defaults: AF_UNIX, SOCK_STREAM. */
 export function socketpair(family: number = AF_UNIX, type: number = SOCK_STREAM, proto = 0): [Socket, Socket] {
+  checkInt('socketpair', 'family', family);
+  checkInt('socketpair', 'type', type);
+  checkInt('socketpair', 'proto', proto);
   const [a, b] = binding.socketpair(family, type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC), proto);
   return [wrapFd(a, family, type, proto), wrapFd(b, family, type, proto)];
 }
@@ -1056,6 +947,6 @@ export function socketpair(family: number = AF_UNIX, type: number = SOCK_STREAM,
  * caller keeps `fd` and must close it.
  */
 export function fromfd(fd: number, family: number, type: number, proto = 0): Socket {
-  const nfd = binding.dup(checkInt(fd, 'fd'));
+  const nfd = binding.dup(checkFd('fromfd', fd));
   return wrapFd(nfd, family, type, proto);
 }

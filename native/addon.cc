@@ -21,29 +21,19 @@ void UntrackFd(Napi::Env env, int fd) { GetData(env)->fds.erase(fd); }
 // so no poll handle is left open when a worker's loop is closed.
 static void AsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg) {
   auto* data = static_cast<AddonData*>(arg);
-  data->cleanup = handle;
-  // Poll handles first: an fd must never be closed while libuv still polls it.
-  ClosePollsForCleanup(data);
+  // Poll handles first: an fd must never be closed while libuv still polls
+  // it (uv_close takes it out of epoll at once; the hook ends later).
+  ClosePollsForCleanup(data, handle);
   for (int fd : data->fds) close(fd);
   data->fds.clear();
-  if (data->closing == 0) {
-    data->cleanup = nullptr;
-    napi_remove_async_cleanup_hook(handle);
-  }
 }
 
-// Instance-data finalizer: references die with the environment; the struct
-// itself waits for the last pending uv_close callback if there is one.
+// Instance-data finalizer: runs after the cleanup hooks.
 static void FinalizeData(Napi::Env env, AddonData* data) {
   data->error_factory.Reset();
   data->gai_factory.Reset();
-  data->poller_ctor.Reset();
-  if (data->dispatch_ctx != nullptr) napi_async_destroy(env, data->dispatch_ctx);
-  data->dispatch_ctx = nullptr;
-  data->dispatch_resource.Reset();
   ReleaseAddrCache(env, data);
-  if (data->closing == 0) delete data;
-  else data->env_gone = true;
+  delete data;
 }
 
 static Napi::Value OpenFds(const Napi::CallbackInfo& info) {

@@ -16,8 +16,6 @@
 
 namespace bsdsock {
 
-struct PollHandle;
-
 // A recently returned IPv4/IPv6 address: its sockaddr and the frozen JS
 // tuple made for it (see MakeSockaddr).
 struct AddrCacheEntry {
@@ -28,31 +26,20 @@ struct AddrCacheEntry {
 constexpr unsigned kAddrCacheSize = 8;
 
 // Per-environment state (main thread and every worker_thread has its own):
-// the fds this environment opened and still owns, and the live poll handles.
-// An environment cleanup hook closes both, so a worker that exits with
+// the fds this environment opened and still owns, and the poll handles
+// (PollState). An environment cleanup hook closes both, so a worker that exits with
 // sockets open leaks nothing.
+struct PollState;  // poll.cc: the readiness handles and their dispatch
+
 struct AddonData {
   napi_env env = nullptr;
   uv_loop_t* loop = nullptr;
   std::unordered_set<int> fds;
-  std::unordered_set<PollHandle*> polls;
   Napi::FunctionReference error_factory;  // (errno, syscall, address) => SocketError
   Napi::FunctionReference gai_factory;    // (code, name, message, syscall, host) => GaiError
-  Napi::FunctionReference poller_ctor;
-  // Readiness events of one loop iteration, delivered to JS together from a
-  // check handle (see poll.cc): one microtask checkpoint per iteration, not
-  // one per ready socket.
-  std::vector<PollHandle*> ready, dispatching;
-  uv_check_t dispatch{};
-  Napi::ObjectReference dispatch_resource;
-  napi_async_context dispatch_ctx = nullptr;
+  PollState* poll = nullptr;  // outlives the environment until its last uv_close callback
   AddrCacheEntry addr_cache[kAddrCacheSize];
   unsigned addr_next = 0, addr_hit = 0;
-  napi_async_cleanup_hook_handle cleanup = nullptr;
-  // Poll handles whose uv_close callback is still due. AddonData outlives the
-  // environment until the last one has run (env_gone marks that case).
-  size_t closing = 0;
-  bool env_gone = false;
 };
 
 AddonData* GetData(Napi::Env env);
@@ -107,7 +94,8 @@ void InitConstants(Napi::Env env, Napi::Object exports);
 void InitNetdb(Napi::Env env, Napi::Object exports);
 void InitMsg(Napi::Env env, Napi::Object exports);
 
-// Called by the environment cleanup hook: close every poll handle.
-void ClosePollsForCleanup(AddonData* data);
+// Called by the environment's async cleanup hook: close every poll handle,
+// then remove `hook` once libuv has closed them all.
+void ClosePollsForCleanup(AddonData* data, napi_async_cleanup_hook_handle hook);
 
 }  // namespace bsdsock

@@ -1,259 +1,354 @@
 // Readiness for the async API: one uv_poll_t per socket fd on the
 // environment's own loop (never uv_default_loop: that would break workers).
+// lib/readiness.ts owns all the bookkeeping; this file only starts, stops and
+// closes handles, and hands one loop iteration's events to JS in one call.
+//
+// The protocol with lib/readiness.ts:
+// - pollSetup(dispatch) returns a shared Int32Array. Slot 0 is 1 while a
+//   dispatch (and the microtasks after it) runs, slot 1 is JS's "someone is
+//   waiting" flag, and from slot 2 on come (id, events) pairs: events is
+//   UV_READABLE | UV_WRITABLE, or -1 when libuv reported an error (POLLERR)
+//   and stopped the handle.
+// - pollOpen(fd) -> id (>= 0) or -errno; pollStart(id, mask) -> 0 or -errno
+//   (mask 0 stops); pollClose(id); pollRef(on).
+// Poll handles never keep the loop alive themselves (they stay armed between
+// calls, see readiness.ts): one uv_async_t does, while JS says someone waits.
 //
 // Rules (libuv's uv_poll docs): one active poll handle per fd; stop and close
-// the handle before the fd is closed, so no stale event can reach a reused fd
-// number. The JS Poller and its callback are kept alive while the poll is
-// active; once stopped they are weak again, so a forgotten socket can be
-// collected.
+// the handle before the fd is closed, so no stale event reaches a reused fd
+// number. libuv must never be handed a dead or foreign fd: epoll_ctl failing
+// inside uv__io_poll aborts the process (libuv#5130), so every start checks
+// that the fd is still the socket it was opened on (same st_dev / st_ino).
+//
+// Every function here may run while a worker is being terminated: only raw
+// N-API calls whose failure is checked, and no C++ exception leaves a libuv
+// callback.
 #include "bsdsock.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
 
 namespace bsdsock {
 
-class Poller;
-
-// Allocated apart from the Poller: libuv owns it until the close callback,
-// which may run after the JS object has been collected.
 struct PollHandle {
   uv_poll_t poll;
-  Poller* owner;
-  AddonData* data;
-  int status = 0, events = 0;
+  PollState* state;
+  int fd;
+  int32_t id;
+  dev_t dev;
+  ino_t ino;
+  int events = 0;     // the mask libuv is watching (0: stopped)
+  int32_t last = 0;   // the event queued for the next dispatch
   bool queued = false;
+  bool closed = false;
 };
 
-// One handle fewer to wait for; the last one ends the environment cleanup.
-static void ClosingDone(AddonData* data) {
-  if (--data->closing == 0) {
-    if (data->cleanup != nullptr) {
-      napi_async_cleanup_hook_handle hook = data->cleanup;
-      data->cleanup = nullptr;
-      napi_remove_async_cleanup_hook(hook);
-    }
-    if (data->env_gone) delete data;
+constexpr uint32_t kHeader = 2;             // [in dispatch, want ref]
+constexpr uint32_t kMaxEvents = 1024;       // events handed to JS per call
+constexpr uint32_t kShared = kHeader + 2 * kMaxEvents;
+
+struct PollState {
+  AddonData* data;
+  std::vector<PollHandle*> slots;   // id -> handle (nullptr: free)
+  std::vector<int32_t> free_ids;
+  std::vector<PollHandle*> ready;
+  uv_check_t dispatch{};
+  uv_async_t keepalive{};
+  bool ref = false;
+  int32_t* shared = nullptr;
+  napi_ref shared_ref = nullptr;
+  napi_ref dispatcher = nullptr;
+  napi_ref resource = nullptr;
+  napi_async_context ctx = nullptr;
+  size_t closing = 0;      // uv_close callbacks still due
+  bool env_gone = false;   // the environment's cleanup ran: free on last close
+  napi_async_cleanup_hook_handle cleanup = nullptr;
+};
+
+static void MaybeFree(PollState* st) {
+  if (st->closing != 0) return;
+  if (st->cleanup != nullptr) {
+    napi_async_cleanup_hook_handle hook = st->cleanup;
+    st->cleanup = nullptr;
+    napi_remove_async_cleanup_hook(hook);
   }
+  if (st->env_gone) delete st;
 }
 
-static void OnClosed(uv_handle_t* h) {
+static void OnHandleClosed(uv_handle_t* h) {
   auto* ph = static_cast<PollHandle*>(h->data);
-  AddonData* data = ph->data;
+  PollState* st = ph->state;
+  // The id is reused only now, after the closing phase: no event of this
+  // iteration can be dispatched under it any more.
+  if (!st->env_gone && ph->id >= 0) {
+    st->slots[ph->id] = nullptr;
+    st->free_ids.push_back(ph->id);
+  }
   delete ph;
-  ClosingDone(data);
+  st->closing--;
+  MaybeFree(st);
 }
 
-static void OnDispatchClosed(uv_handle_t* h) {
-  ClosingDone(static_cast<AddonData*>(h->data));
+static void OnStateHandleClosed(uv_handle_t* h) {
+  auto* st = static_cast<PollState*>(h->data);
+  st->closing--;
+  MaybeFree(st);
+}
+
+static void CloseHandle(PollHandle* ph) {
+  if (ph->closed) return;
+  ph->closed = true;
+  ph->state->closing++;
+  // uv_close stops the poll first: the fd is out of epoll when this returns.
+  uv_close(reinterpret_cast<uv_handle_t*>(&ph->poll), OnHandleClosed);
+}
+
+static void SetRef(PollState* st, bool on) {
+  if (on == st->ref) return;
+  st->ref = on;
+  if (on) uv_ref(reinterpret_cast<uv_handle_t*>(&st->keepalive));
+  else uv_unref(reinterpret_cast<uv_handle_t*>(&st->keepalive));
 }
 
 static void OnDispatch(uv_check_t* check);
 
-class Poller : public Napi::ObjectWrap<Poller> {
- public:
-  static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "Poller",
-                       {InstanceMethod<&Poller::Start>("start"), InstanceMethod<&Poller::Stop>("stop"),
-                        InstanceMethod<&Poller::Weaken>("weaken"), InstanceMethod<&Poller::Close>("close")});
-  }
+static void OnPoll(uv_poll_t* h, int status, int events) {
+  auto* ph = static_cast<PollHandle*>(h->data);
+  if (ph->closed) return;
+  // libuv reports POLLERR (a pending socket error) as UV_EBADF and stops the
+  // handle itself (uv__poll_io).
+  if (status < 0) ph->events = 0;
+  ph->last = status < 0 ? -1 : events;
+  if (ph->queued) return;
+  ph->queued = true;
+  PollState* st = ph->state;
+  st->ready.push_back(ph);
+  if (st->ready.size() == 1) uv_check_start(&st->dispatch, OnDispatch);
+}
 
-  // new Poller(fd, callback(status, events))
-  Poller(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Poller>(info) {
-    Napi::Env env = info.Env();
-    int fd = ArgInt(info, 0, "fd");
-    if (!info[1].IsFunction()) ThrowType(env, "The \"callback\" argument must be a function");
-    AddonData* data = GetData(env);
-    ph_ = new PollHandle{{}, this, data};
-    int r = uv_poll_init_socket(data->loop, &ph_->poll, fd);
-    if (r != 0) {
-      delete ph_;
-      ph_ = nullptr;
-      ThrowErrno(env, -r, "uv_poll_init");
-    }
-    ph_->poll.data = ph_;
-    data->polls.insert(ph_);
-    cb_ = Napi::Weak(info[1].As<Napi::Function>());
-    ctx_ = new Napi::AsyncContext(env, "bsdsock:Poller", Value());
-  }
+// Calls the JS dispatcher with `count` events already in the shared array.
+// An exception from it (a readiness callback threw) is an uncaught exception,
+// as from an 'data' listener; if JS cannot run at all (worker terminating),
+// the rest of the batch is dropped: the polls are level-triggered and fire
+// again for whoever is still there.
+static bool CallDispatcher(napi_env env, PollState* st, napi_value fn, napi_value global, uint32_t count) {
+  napi_value arg, result;
+  if (napi_create_uint32(env, count, &arg) != napi_ok) return false;
+  if (napi_call_function(env, global, fn, 1, &arg, &result) == napi_ok) return true;
+  bool pending = false;
+  if (napi_is_exception_pending(env, &pending) != napi_ok || !pending) return false;
+  napi_value exc;
+  if (napi_get_and_clear_last_exception(env, &exc) == napi_ok) napi_fatal_exception(env, exc);
+  return true;
+}
 
-  ~Poller() override {
-    // Collected without close(): close the handle (the fd is the socket's).
-    if (ph_ != nullptr) CloseHandle();
-    delete ctx_;
-  }
-
-  // The environment is going away: its cleanup hook closes the handle.
-  void Orphan() { ph_ = nullptr; }
-
- private:
-  // start(events): UV_READABLE | UV_WRITABLE, and hold the JS objects strongly.
-  // Re-arming with the same mask is cheap (libuv skips the epoll_ctl when
-  // nothing changed).
-  Napi::Value Start(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    int events = ArgInt(info, 0, "events") & (UV_READABLE | UV_WRITABLE);
-    if (ph_ == nullptr) ThrowErrno(env, EBADF, "uv_poll_start");
-    if (events == 0) return Stop(info);
-    // uv_poll_start always stops first, and stopping deletes the fd from
-    // epoll (uv__platform_invalidate_fd): two epoll_ctl calls. Skip it when
-    // the mask is unchanged.
-    if (events != events_) {
-      int r = uv_poll_start(&ph_->poll, events, OnPoll);
-      if (r != 0) ThrowErrno(env, -r, "uv_poll_start");
-      events_ = events;
-    }
-    if (!strong_) {
-      strong_ = true;
-      Ref();
-      cb_.Ref();
-    }
-    return env.Undefined();
-  }
-
-  Napi::Value Stop(const Napi::CallbackInfo& info) {
-    if (ph_ != nullptr) uv_poll_stop(&ph_->poll);
-    events_ = 0;
-    Weaken(info);
-    return info.Env().Undefined();
-  }
-
-  // weaken(): keep polling, but no longer keep the socket alive. lib/ arms a
-  // poll ahead of the next recv (to spare epoll_ctl calls); with nobody
-  // waiting, a socket the program dropped must still be collectable.
-  Napi::Value Weaken(const Napi::CallbackInfo& info) {
-    if (strong_) {
-      strong_ = false;
-      cb_.Unref();
-      Unref();
-    }
-    return info.Env().Undefined();
-  }
-
-  Napi::Value Close(const Napi::CallbackInfo& info) {
-    if (ph_ != nullptr) CloseHandle();
-    Weaken(info);
-    return info.Env().Undefined();
-  }
-
-  void CloseHandle() {
-    ph_->owner = nullptr;
-    ph_->data->polls.erase(ph_);
-    ph_->data->closing++;
-    // uv_close stops the poll first: the fd is out of epoll when this returns.
-    uv_close(reinterpret_cast<uv_handle_t*>(&ph_->poll), OnClosed);
-    ph_ = nullptr;
-  }
-
-  // libuv's callback: queue the event; OnDispatch delivers the iteration's
-  // events together once the poll phase is over.
-  static void OnPoll(uv_poll_t* h, int status, int events) {
-    auto* ph = static_cast<PollHandle*>(h->data);
-    Poller* self = ph->owner;
-    if (self == nullptr) return;
-    // libuv stops the handle itself on an error status (uv__poll_io).
-    if (status < 0) self->events_ = 0;
-    if (!self->strong_) {
-      // Weak: armed ahead of a call that did not come (see Weaken). Nobody
-      // waits, so stop watching; lib/ starts again when someone does.
-      uv_poll_stop(h);
-      self->events_ = 0;
-      return;
-    }
-    ph->status = status;
-    ph->events = events;
-    if (ph->queued) return;
-    ph->queued = true;
-    AddonData* data = ph->data;
-    data->ready.push_back(ph);
-    if (data->ready.size() == 1) uv_check_start(&data->dispatch, OnDispatch);
-  }
-
-  // Calls the socket's callback. Nested in OnDispatch's callback scope, so
-  // microtasks run once for the whole batch; each socket keeps its own async
-  // context (AsyncLocalStorage follows the socket, as with Node's handles).
-  void Deliver(int status, int events) {
-    Napi::Env env = Env();
-    Napi::HandleScope scope(env);
-    Napi::Function cb = cb_.Value();
-    Napi::Object recv = Value();
-    if (cb.IsEmpty() || recv.IsEmpty()) return;
-    // Raw N-API, not Napi::Function::MakeCallback: when a worker is being
-    // terminated the call fails with no exception pending (JS can no longer
-    // run), and node-addon-api would then build an Error object, which fails
-    // too and aborts the whole process ("FATAL ERROR: Error::Error
-    // napi_define_properties"; seen with an event racing worker.terminate()).
-    napi_value argv[2] = {Napi::Number::New(env, status), Napi::Number::New(env, events)};
-    napi_value result;
-    if (napi_make_callback(env, *ctx_, recv, cb, 2, argv, &result) == napi_ok) return;
-    bool pending = false;
-    if (napi_is_exception_pending(env, &pending) != napi_ok || !pending) return;  // env going away
-    // An exception thrown by user code in a readiness callback is an
-    // uncaught exception, as it would be from an 'data' listener.
-    napi_value exc;
-    if (napi_get_and_clear_last_exception(env, &exc) == napi_ok) napi_fatal_exception(env, exc);
-  }
-
-  friend void OnDispatch(uv_check_t* check);
-
-  PollHandle* ph_ = nullptr;
-  Napi::FunctionReference cb_;
-  Napi::AsyncContext* ctx_ = nullptr;
-  int events_ = 0;
-  bool strong_ = false;
-};
-
-// The check phase right after libuv's poll phase: deliver every queued event
-// inside one callback scope. Entering JS and draining microtasks once per loop
-// iteration instead of once per ready socket is what makes 50 busy
-// connections cheap. A handle closed meanwhile has owner == nullptr and is
-// skipped; PollHandles are freed only in the closing phase, after this.
+// The check phase right after libuv's poll phase: hand every queued event to
+// JS in one call inside one callback scope, so microtasks run once per loop
+// iteration, not once per ready socket. A handle closed meanwhile is skipped;
+// handles are freed only in the closing phase, after this.
 static void OnDispatch(uv_check_t* check) {
-  auto* data = static_cast<AddonData*>(check->data);
+  auto* st = static_cast<PollState*>(check->data);
   uv_check_stop(check);
-  data->dispatching.swap(data->ready);
-  napi_env env = data->env;
-  // If JS cannot be entered (a worker being terminated), the events are
-  // dropped, but every handle can be queued again.
+  napi_env env = st->data->env;
+  std::vector<PollHandle*> batch;
+  batch.swap(st->ready);
+  for (PollHandle* ph : batch) ph->queued = false;
+
   napi_handle_scope hs = nullptr;
   napi_callback_scope cs = nullptr;
-  bool scoped = napi_open_handle_scope(env, &hs) == napi_ok;
-  if (scoped) {
-    napi_value resource = nullptr;
-    scoped = napi_get_reference_value(env, data->dispatch_resource, &resource) == napi_ok && resource != nullptr &&
-             napi_open_callback_scope(env, resource, data->dispatch_ctx, &cs) == napi_ok;
+  napi_value fn = nullptr, resource = nullptr, global = nullptr;
+  bool ok = napi_open_handle_scope(env, &hs) == napi_ok && napi_get_reference_value(env, st->dispatcher, &fn) == napi_ok &&
+            fn != nullptr && napi_get_reference_value(env, st->resource, &resource) == napi_ok && resource != nullptr &&
+            napi_get_global(env, &global) == napi_ok && napi_open_callback_scope(env, resource, st->ctx, &cs) == napi_ok;
+  if (ok) {
+    st->shared[0] = 1;
+    uint32_t n = 0;
+    for (PollHandle* ph : batch) {
+      if (ph->closed) continue;
+      st->shared[kHeader + 2 * n] = ph->id;
+      st->shared[kHeader + 2 * n + 1] = ph->last;
+      if (++n == kMaxEvents) {
+        if (!CallDispatcher(env, st, fn, global, n)) break;
+        n = 0;
+      }
+    }
+    if (n > 0) CallDispatcher(env, st, fn, global, n);
   }
-  for (PollHandle* ph : data->dispatching) {
-    ph->queued = false;
-    if (ph->owner != nullptr && scoped) ph->owner->Deliver(ph->status, ph->events);
-  }
-  data->dispatching.clear();
   if (cs != nullptr) napi_close_callback_scope(env, cs);  // microtasks and nextTicks run here
   if (hs != nullptr) napi_close_handle_scope(env, hs);
+  if (st->env_gone) return;
+  st->shared[0] = 0;
+  // JS only writes its wish while a dispatch runs (see readiness.ts).
+  SetRef(st, st->shared[1] != 0);
 }
 
-void ClosePollsForCleanup(AddonData* data) {
-  data->ready.clear();
-  data->closing++;
-  uv_close(reinterpret_cast<uv_handle_t*>(&data->dispatch), OnDispatchClosed);
-  for (PollHandle* ph : data->polls) {
-    if (ph->owner != nullptr) ph->owner->Orphan();
-    ph->owner = nullptr;
-    data->closing++;
-    uv_close(reinterpret_cast<uv_handle_t*>(&ph->poll), OnClosed);
-  }
-  data->polls.clear();
+static PollState* State(const Napi::CallbackInfo& info) {
+  PollState* st = GetData(info.Env())->poll;
+  if (st == nullptr || st->shared == nullptr) ThrowType(info.Env(), "bsdsock: pollSetup() was not called");
+  return st;
 }
+
+static PollHandle* Handle(const Napi::CallbackInfo& info) {
+  PollState* st = State(info);
+  int32_t id = ArgInt(info, 0, "id");
+  if (id < 0 || static_cast<size_t>(id) >= st->slots.size() || st->slots[id] == nullptr || st->slots[id]->closed)
+    ThrowRange(info.Env(), "no open poll handle with this id");
+  return st->slots[id];
+}
+
+// The fd is still the file it was when the handle was opened.
+static int CheckFd(PollHandle* ph) {
+  struct stat s;
+  if (fstat(ph->fd, &s) == -1) return -errno;
+  if (s.st_dev != ph->dev || s.st_ino != ph->ino) return -EBADF;
+  return 0;
+}
+
+// pollSetup(dispatch(count)) -> shared Int32Array. Once per environment.
+static Napi::Value PollSetup(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsFunction()) ThrowType(env, "The \"dispatch\" argument must be a function");
+  PollState* st = GetData(env)->poll;
+  if (st->shared != nullptr) ThrowType(env, "bsdsock: pollSetup() was already called");
+  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, kShared * sizeof(int32_t));
+  Napi::Int32Array arr = Napi::Int32Array::New(env, kShared, ab, 0);
+  st->shared = static_cast<int32_t*>(ab.Data());
+  napi_create_reference(env, arr, 1, &st->shared_ref);
+  napi_create_reference(env, info[0], 1, &st->dispatcher);
+  return arr;
+}
+
+// pollOpen(fd) -> id, or -errno (EBADF: not an open fd; EEXIST: another
+// handle of this environment still watches this fd).
+static Napi::Value PollOpen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  PollState* st = State(info);
+  int fd = ArgInt(info, 0, "fd");
+  struct stat s;
+  if (fd < 0 || fstat(fd, &s) == -1) return Napi::Number::New(env, -(fd < 0 ? EBADF : errno));
+  auto* ph = new PollHandle{};
+  int r = uv_poll_init_socket(st->data->loop, &ph->poll, fd);
+  if (r == UV_EEXIST) {
+    // A handle whose fd was closed behind its socket's back may still hold
+    // this fd number in libuv: it is dead, so stop it and take the number.
+    for (PollHandle* old : st->slots) {
+      if (old != nullptr && !old->closed && old->fd == fd && CheckFd(old) != 0) {
+        uv_poll_stop(&old->poll);
+        old->events = 0;
+      }
+    }
+    r = uv_poll_init_socket(st->data->loop, &ph->poll, fd);
+  }
+  if (r != 0) {
+    delete ph;
+    return Napi::Number::New(env, r);  // libuv errors are -errno on Unix
+  }
+  uv_unref(reinterpret_cast<uv_handle_t*>(&ph->poll));
+  ph->poll.data = ph;
+  ph->state = st;
+  ph->fd = fd;
+  ph->dev = s.st_dev;
+  ph->ino = s.st_ino;
+  if (st->free_ids.empty()) {
+    ph->id = static_cast<int32_t>(st->slots.size());
+    st->slots.push_back(ph);
+  } else {
+    ph->id = st->free_ids.back();
+    st->free_ids.pop_back();
+    st->slots[ph->id] = ph;
+  }
+  return Napi::Number::New(env, ph->id);
+}
+
+// pollStart(id, mask) -> 0 or -errno. Mask 0 stops. uv_poll_start always
+// stops first, and stopping deletes the fd from epoll: lib/ calls this only
+// when the mask changes.
+static Napi::Value PollStart(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  PollHandle* ph = Handle(info);
+  int mask = ArgInt(info, 1, "events") & (UV_READABLE | UV_WRITABLE);
+  if (mask == ph->events) return Napi::Number::New(env, 0);
+  if (mask == 0) {
+    uv_poll_stop(&ph->poll);
+    ph->events = 0;
+    return Napi::Number::New(env, 0);
+  }
+  int r = CheckFd(ph);
+  if (r == 0) r = uv_poll_start(&ph->poll, mask, OnPoll);
+  if (r != 0) {
+    uv_poll_stop(&ph->poll);
+    ph->events = 0;
+    return Napi::Number::New(env, r);
+  }
+  ph->events = mask;
+  return Napi::Number::New(env, 0);
+}
+
+static Napi::Value PollClose(const Napi::CallbackInfo& info) {
+  CloseHandle(Handle(info));
+  return info.Env().Undefined();
+}
+
+// pollRef(on): keep the loop alive (someone waits) or not.
+static Napi::Value PollRef(const Napi::CallbackInfo& info) {
+  PollState* st = State(info);
+  SetRef(st, info[0].ToBoolean().Value());
+  return info.Env().Undefined();
+}
+
+// The environment's async cleanup hook: close every handle; the hook is
+// removed (MaybeFree) once the last uv_close callback has run, so a worker's
+// loop is never closed with a handle of ours still open. JS can no longer
+// run, but references can still be deleted.
+void ClosePollsForCleanup(AddonData* data, napi_async_cleanup_hook_handle hook) {
+  PollState* st = data->poll;
+  if (st == nullptr) {
+    napi_remove_async_cleanup_hook(hook);
+    return;
+  }
+  data->poll = nullptr;
+  napi_env env = data->env;
+  if (st->shared_ref != nullptr) napi_delete_reference(env, st->shared_ref);
+  if (st->dispatcher != nullptr) napi_delete_reference(env, st->dispatcher);
+  if (st->resource != nullptr) napi_delete_reference(env, st->resource);
+  if (st->ctx != nullptr) napi_async_destroy(env, st->ctx);
+  st->shared = nullptr;
+  st->cleanup = hook;
+  st->env_gone = true;
+  st->ready.clear();
+  st->closing += 2;
+  uv_close(reinterpret_cast<uv_handle_t*>(&st->dispatch), OnStateHandleClosed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&st->keepalive), OnStateHandleClosed);
+  for (PollHandle* ph : st->slots) {
+    if (ph != nullptr && !ph->closed) CloseHandle(ph);
+  }
+  st->slots.clear();
+}
+
+static void NoopAsync(uv_async_t*) {}
 
 void InitPoll(Napi::Env env, Napi::Object exports) {
-  Napi::Function ctor = Poller::Define(env);
   AddonData* data = GetData(env);
-  data->poller_ctor = Napi::Persistent(ctor);
-  uv_check_init(data->loop, &data->dispatch);
-  data->dispatch.data = data;
-  uv_unref(reinterpret_cast<uv_handle_t*>(&data->dispatch));  // never keeps the loop alive by itself
+  auto* st = new PollState();
+  st->data = data;
+  data->poll = st;
+  uv_check_init(data->loop, &st->dispatch);
+  st->dispatch.data = st;
+  uv_unref(reinterpret_cast<uv_handle_t*>(&st->dispatch));  // never keeps the loop alive by itself
+  uv_async_init(data->loop, &st->keepalive, NoopAsync);
+  st->keepalive.data = st;
+  uv_unref(reinterpret_cast<uv_handle_t*>(&st->keepalive));
   Napi::Object resource = Napi::Object::New(env);
-  data->dispatch_resource = Napi::Persistent(resource);
-  if (napi_async_init(env, resource, Napi::String::New(env, "bsdsock:dispatch"), &data->dispatch_ctx) != napi_ok)
+  napi_create_reference(env, resource, 1, &st->resource);
+  if (napi_async_init(env, resource, Napi::String::New(env, "bsdsock:dispatch"), &st->ctx) != napi_ok)
     throw Napi::Error::New(env, "bsdsock: napi_async_init failed");
-  exports.Set("Poller", ctor);
+  struct {
+    const char* name;
+    Napi::Value (*fn)(const Napi::CallbackInfo&);
+  } fns[] = {{"pollSetup", PollSetup}, {"pollOpen", PollOpen}, {"pollStart", PollStart},
+             {"pollClose", PollClose}, {"pollRef", PollRef}};
+  for (auto& f : fns) exports.Set(f.name, Napi::Function::New(env, f.fn, f.name));
   exports.Set("UV_READABLE", Napi::Number::New(env, UV_READABLE));
   exports.Set("UV_WRITABLE", Napi::Number::New(env, UV_WRITABLE));
 }

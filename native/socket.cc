@@ -330,14 +330,17 @@ static Napi::Value Detach(const Napi::CallbackInfo& info) {
   UntrackFd(info.Env(), ArgInt(info, 0, "fd"));
   return info.Env().Undefined();
 }
+// adopt(fd) -> 0 | -errno: -EBUSY when a live Socket of this environment
+// owns the fd already (two owners would close it twice, and the second's
+// poll handle would watch a closed or foreign fd).
 static Napi::Value Adopt(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = ArgInt(info, 0, "fd");
+  if (GetData(env)->fds.count(fd) != 0) return Num(env, -EBUSY);
   int fl = fcntl(fd, F_GETFL);
-  if (fl == -1) ThrowErrno(env, errno, "fcntl");
-  if (fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1) ThrowErrno(env, errno, "fcntl");
+  if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1) return Num(env, -errno);
   TrackFd(env, fd);
-  return env.Undefined();
+  return Num(env, 0);
 }
 
 void InitSocket(Napi::Env env, Napi::Object exports) {

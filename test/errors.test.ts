@@ -374,7 +374,8 @@ describe('bad input: TypeError / RangeError before any syscall, never a crash', 
   it('constructor arguments of the wrong type', () => {
     expect(() => new Socket('AF_INET' as never)).toThrow(TypeError);
     expect(() => new Socket(AF_INET, SOCK_STREAM, 'tcp' as never)).toThrow(TypeError);
-    expect(() => new Socket(AF_INET, SOCK_STREAM, 0, 'x' as never)).toThrow(RangeError);
+    expect(() => new Socket(AF_INET, SOCK_STREAM, 0, 'x' as never)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: 'socket(): fd must be an integer, not "x"' }));
+    expect(() => new Socket(AF_INET, SOCK_STREAM, 0, -1)).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }));
     expect(() => socketpair(AF_INET6)).toThrow(expect.objectContaining({ code: 'ENOTSUP', errno: E.EOPNOTSUPP, syscall: 'socketpair' }));
   });
 
@@ -395,7 +396,9 @@ describe('bad input: TypeError / RangeError before any syscall, never a crash', 
       ['bind family', (v) => binding.bind(-1, ['127.0.0.1', 0], v as number)],
       ['poll', (v) => binding.poll(v as number, 1, 0)],
       ['fcntl cmd', (v) => binding.fcntl(0, v as number)],
-      ['Poller', (v) => new binding.Poller(v as number, () => undefined)],
+      ['pollOpen', (v) => binding.pollOpen(v as number)],
+      ['pollStart', (v) => binding.pollStart(v as number, 1)],
+      ['pollClose', (v) => binding.pollClose(v as number)],
     ];
     for (const [name, fn] of fns) {
       for (const v of garbage) {
