@@ -52,7 +52,7 @@ export interface Binding {
   // poll.cc: the readiness handles (see lib/readiness.ts for the protocol)
   pollSetup(dispatch: (count: number) => void): Int32Array;
   pollOpen(fd: number): number;
-  pollStart(id: number, events: number): number;
+  pollStart(id: number, events: number, verify?: boolean): number;
   pollClose(id: number): void;
   pollRef(on: boolean): void;
   UV_READABLE: number;

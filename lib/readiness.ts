@@ -153,8 +153,9 @@ function wantRef(on: boolean): void {
 
 /**
  * A socket's fd, mode and waiting calls. The `Socket` facade owns one; it
- * holds no reference to the Socket except while someone waits (`owner`), so
- * a forgotten socket can still be collected.
+ * holds no reference to the Socket except while someone waits (`owner`,
+ * handed in by each call: a WeakRef's deref() per wait measured ~400
+ * instructions), so a forgotten socket can still be collected.
  */
 export class Channel {
   /** The fd, -1 once closed or detached. */
@@ -167,7 +168,6 @@ export class Channel {
   #armed = 0;
   #holds = 0;
   #owner: object | null = null;
-  readonly #self: WeakRef<object>;
   #readers: Waiter[] = [];
   #writers: Waiter[] = [];
   #onReadable: (() => void) | null = null;
@@ -180,11 +180,9 @@ export class Channel {
     timeout: number | null,
     readonly family: number,
     readonly type: number,
-    owner: object,
   ) {
     this.fd = fd;
     this.timeout = timeout;
-    this.#self = new WeakRef(owner);
   }
 
   /** The fd, or EBADF naming `syscall` once closed. */
@@ -196,14 +194,14 @@ export class Channel {
   // ---- the two drivers --------------------------------------------------
 
   /** The async call: one attempt, then wait on the loop per the mode. Never throws: rejects. */
-  call<T, A, B>(dir: number, op: Op<T, A, B>, a: A, b: B, flags: number, syscall: string, opts?: IoOptions, address?: unknown): Promise<T> {
+  call<T, A, B>(owner: object, dir: number, op: Op<T, A, B>, a: A, b: B, flags: number, syscall: string, opts?: IoOptions, address?: unknown): Promise<T> {
     try {
       // An already aborted signal rejects even when the call could complete
       // (as fetch and events.once do).
       if (opts?.signal?.aborted) return Promise.reject(opts.signal.reason);
       const v = op(this, a, b, flags);
       if (v !== AGAIN) return Promise.resolve(v);
-      return this.wait(dir, op, a, b, flags, syscall, opts, address);
+      return this.wait(owner, dir, op, a, b, flags, syscall, opts, address);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -233,7 +231,7 @@ export class Channel {
    * Wait on the event loop until `op` stops saying AGAIN (or the timeout,
    * an abort, or close). For a call whose first attempt was already made.
    */
-  wait<T, A, B>(dir: number, op: Op<T, A, B>, a: A, b: B, flags: number, syscall: string, opts?: IoOptions, address?: unknown): Promise<T> {
+  wait<T, A, B>(owner: object, dir: number, op: Op<T, A, B>, a: A, b: B, flags: number, syscall: string, opts?: IoOptions, address?: unknown): Promise<T> {
     if (this.timeout === 0 || (flags & DONTWAIT) !== 0) return Promise.reject(socketError(EAGAIN, syscall, address));
     this.fdOr(syscall);
     const w = new Waiter(dir, op as Op<unknown, unknown, unknown>, a, b, flags, syscall, address);
@@ -259,7 +257,7 @@ export class Channel {
       w.timer = setTimeout(expire, Math.min(ms, MAX_TIMER_MS), this, w);
     }
     (dir === READ ? this.#readers : this.#writers).push(w);
-    this.#hold();
+    this.#hold(owner);
     this.#arm(0);
     return promise;
   }
@@ -289,9 +287,9 @@ export class Channel {
 
   // While anything waits or a callback is set, the Socket is kept alive
   // (owner) and so is the loop (wantRef, counted over all sockets).
-  #hold(): void {
+  #hold(owner: object): void {
     if (this.#holds++ === 0) {
-      this.#owner = this.#self.deref() ?? null;
+      this.#owner = owner;
       if (engine.holders++ === 0) wantRef(true);
     }
   }
@@ -372,23 +370,24 @@ export class Channel {
   /**
    * Watch the directions someone waits on; `drop` names directions to stop
    * watching unless someone waits on them now. Native is called only when
-   * the mask changes. If the fd is no longer the socket's (closed behind
-   * its back), libuv is not touched and every waiter rejects with EBADF.
+   * the mask changes (or with `verify`, to check the fd of an armed poll).
+   * If the fd is no longer the socket's (closed behind its back), libuv is
+   * not touched and every waiter rejects with EBADF.
    */
-  #arm(drop: number): number {
+  #arm(drop: number, verify = false): number {
     if (this.fd < 0) return 0;
     const want =
       (this.#readers.length > 0 || this.#onReadable !== null ? READ : 0) |
       (this.#writers.length > 0 || this.#onWritable !== null ? WRITE : 0);
     const next = (this.#armed & ~drop) | want;
-    if (next === this.#armed) return 0;
+    if (next === this.#armed && !verify) return 0;
     if (this.#id < 0) {
       const id = binding.pollOpen(this.fd);
       if (id < 0) return this.#fail(-id);
       this.#id = id;
       channels[id] = this;
     }
-    const r = binding.pollStart(this.#id, next);
+    const r = binding.pollStart(this.#id, next, verify);
     if (r < 0) return this.#fail(-r);
     this.#armed = next;
     return 0;
@@ -405,7 +404,7 @@ export class Channel {
   }
 
   /** Set (or with null clear) the readiness callback of one direction. */
-  setCallback(dir: number, cb: (() => void) | null, name: string): void {
+  setCallback(owner: object, dir: number, cb: (() => void) | null, name: string): void {
     if (cb !== null && typeof cb !== 'function') {
       const e = new TypeError(`${name}(): callback must be a function or null`) as TypeError & { code: string };
       e.code = 'ERR_INVALID_ARG_TYPE';
@@ -423,11 +422,11 @@ export class Channel {
       this.#onWritable = cb;
       this.#writeRes = cb === null ? null : new AsyncResource('bsdsock:writable');
     }
-    if (cb !== null && !had) this.#hold();
+    if (cb !== null && !had) this.#hold(owner);
     else if (cb === null && had) this.#unhold();
-    const err = this.#arm(cb === null ? dir : 0);
+    const err = this.#arm(cb === null ? dir : 0, cb !== null);
     if (err !== 0) {
-      this.setCallback(dir, null, name);
+      this.setCallback(owner, dir, null, name);
       throw socketError(err, name);
     }
   }

@@ -223,7 +223,7 @@ export class Socket {
     }
     this.#proto = proto ?? 0;
     const kind = type! & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
-    this.#io = new Channel(fd, type! & SOCK_NONBLOCK ? 0 : defaultTimeout, family!, kind, this);
+    this.#io = new Channel(fd, type! & SOCK_NONBLOCK ? 0 : defaultTimeout, family!, kind);
     leaks.register(this, this.#io, this);
   }
 
@@ -399,11 +399,11 @@ export class Socket {
    * socket with a callback set is kept alive, and so is the event loop.
    */
   onReadable(callback: (() => void) | null): void {
-    this.#io.setCallback(READ, callback, 'onReadable');
+    this.#io.setCallback(this, READ, callback, 'onReadable');
   }
   /** Calls `callback` each time the socket is writable, until called with `null`. */
   onWritable(callback: (() => void) | null): void {
-    this.#io.setCallback(WRITE, callback, 'onWritable');
+    this.#io.setCallback(this, WRITE, callback, 'onWritable');
   }
 
   /**
@@ -450,7 +450,7 @@ export class Socket {
 
   /** accept4(2): `[connection, address]`. The new socket starts with the default timeout. */
   accept(opts?: IoOptions): Promise<[Socket, Address]> {
-    return this.#io.call(READ, opAccept, this, undefined, NOFLAGS, 'accept', opts);
+    return this.#io.call(this, READ, opAccept, this, undefined, NOFLAGS, 'accept', opts);
   }
   /** accept4(2), blocking per the socket's mode. */
   acceptSync(): [Socket, Address] {
@@ -479,7 +479,7 @@ export class Socket {
     const a = resolveAddress(io.family, io.type, address);
     const addr = a instanceof Promise ? await a : a;
     if (!this.#connectStart(addr)) return;
-    await io.wait(WRITE, opConnectDone, addr, undefined, NOFLAGS, 'connect', opts, addr);
+    await io.wait(this, WRITE, opConnectDone, addr, undefined, NOFLAGS, 'connect', opts, addr);
   }
   /** connect(2), blocking per the socket's mode. */
   connectSync(address: Address): void {
@@ -553,16 +553,16 @@ export class Socket {
     const io = this.#io;
     if (io.drained && flags === 0 && io.timeout !== 0 && io.fd >= 0 && opts === undefined) {
       io.drained = false;
-      return io.wait(READ, op, buffer, nbytes, 0, 'recv');
+      return io.wait(this, READ, op, buffer, nbytes, 0, 'recv');
     }
-    return io.call(READ, op, buffer, nbytes, flags, 'recv', opts);
+    return io.call(this, READ, op, buffer, nbytes, flags, 'recv', opts);
   }
 
   /** recvfrom(2): `[data, address]`; the address is `null` on a connected stream. */
   recvfrom(bufsize: number, flags = 0, opts?: IoOptions): Promise<[Buffer, Address | null]> {
     try {
       const n = checkSize('recvfrom', 'bufsize', bufsize);
-      return this.#io.call(READ, opRecvfrom, Buffer.allocUnsafe(n), n, flags, 'recvfrom', opts);
+      return this.#io.call(this, READ, opRecvfrom, Buffer.allocUnsafe(n), n, flags, 'recvfrom', opts);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -574,7 +574,7 @@ export class Socket {
   }
   /** recvfrom(2) into `buffer`: `[count, address]`. */
   recvfromInto(buffer: Bytes, nbytes = 0, flags = 0, opts?: IoOptions): Promise<[number, Address | null]> {
-    return this.#io.call(READ, opRecvfromInto, buffer, nbytes, flags, 'recvfrom', opts);
+    return this.#io.call(this, READ, opRecvfromInto, buffer, nbytes, flags, 'recvfrom', opts);
   }
   /** recvfrom(2) into `buffer`, blocking per the socket's mode. */
   recvfromIntoSync(buffer: Bytes, nbytes = 0, flags = 0): [number, Address | null] {
@@ -587,7 +587,7 @@ export class Socket {
   send(data: Bytes, flags = 0, opts?: IoOptions): Promise<number> {
     try {
       checkBytes('send', 'data', data);
-      return this.#io.call(WRITE, opSend, data, undefined, flags, 'send', opts);
+      return this.#io.call(this, WRITE, opSend, data, undefined, flags, 'send', opts);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -613,7 +613,7 @@ export class Socket {
       const r = binding.send(io.fdOr('send'), data, flags | DONTWAIT);
       if (r === data.byteLength) return DONE;
       if (r < 0 && r !== NEG_EAGAIN) throw socketError(-r, 'send');
-      return io.wait(WRITE, opSendRest, { view: u8(data), sent: Math.max(r, 0) }, undefined, flags, 'sendall', opts);
+      return io.wait(this, WRITE, opSendRest, { view: u8(data), sent: Math.max(r, 0) }, undefined, flags, 'sendall', opts);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -635,8 +635,8 @@ export class Socket {
       const flags = address === undefined ? 0 : checkInt('sendto', 'flags', flagsOrAddress);
       const target = address === undefined ? (flagsOrAddress as Address) : address;
       const a = resolveAddress(io.family, io.type, target);
-      if (a instanceof Promise) return a.then((addr) => io.call(WRITE, opSendto, data, addr, flags, 'sendto', opts, addr));
-      return io.call(WRITE, opSendto, data, a, flags, 'sendto', opts, a);
+      if (a instanceof Promise) return a.then((addr) => io.call(this, WRITE, opSendto, data, addr, flags, 'sendto', opts, addr));
+      return io.call(this, WRITE, opSendto, data, a, flags, 'sendto', opts, a);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -661,7 +661,7 @@ export class Socket {
     checkMsgBuffers('sendmsg', buffers);
     const io = this.#io;
     const addr = address === undefined ? null : await resolveAddress(io.family, io.type, address);
-    return io.call(WRITE, opSendmsg, { buffers, ancdata, addr }, undefined, flags, 'sendmsg', opts, addr ?? undefined);
+    return io.call(this, WRITE, opSendmsg, { buffers, ancdata, addr }, undefined, flags, 'sendmsg', opts, addr ?? undefined);
   }
   /** sendmsg(2), blocking per the socket's mode. */
   sendmsgSync(buffers: Bytes[], ancdata: AncData[] = [], flags = 0, address?: Address): number {
@@ -680,7 +680,7 @@ export class Socket {
   recvmsgInto(buffers: Bytes[], ancbufsize = 0, flags = 0, opts?: IoOptions): Promise<RecvmsgResult<number>> {
     try {
       checkSize('recvmsg', 'ancbufsize', ancbufsize);
-      return this.#io.call(READ, opRecvmsgInto, buffers, ancbufsize, flags, 'recvmsg', opts);
+      return this.#io.call(this, READ, opRecvmsgInto, buffers, ancbufsize, flags, 'recvmsg', opts);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -695,7 +695,7 @@ export class Socket {
     try {
       const buf = Buffer.allocUnsafe(checkSize('recvmsg', 'bufsize', bufsize));
       checkSize('recvmsg', 'ancbufsize', ancbufsize);
-      return this.#io.call(READ, opRecvmsg, buf, ancbufsize, flags, 'recvmsg', opts);
+      return this.#io.call(this, READ, opRecvmsg, buf, ancbufsize, flags, 'recvmsg', opts);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -715,7 +715,7 @@ export class Socket {
   async recvmmsg(buffers: Bytes[], flags = 0, opts?: IoOptions): Promise<Array<[number, Address | null]>> {
     checkMsgBuffers('recvmmsg', buffers);
     const batch = new MsgBatch(buffers.length);
-    return batch.results(await this.#io.call(READ, opRecvmmsg, buffers, batch, flags, 'recvmmsg', opts));
+    return batch.results(await this.#io.call(this, READ, opRecvmmsg, buffers, batch, flags, 'recvmmsg', opts));
   }
   /**
    * sendmmsg(2): several datagrams in one syscall, each `[data, address?]`
@@ -744,7 +744,7 @@ export class Socket {
         batch.meta[2 * i + 1] = lastPacked.length;
       }
     }
-    return io.call(WRITE, opSendmmsg, bufs, batch, flags, 'sendmmsg', opts);
+    return io.call(this, WRITE, opSendmmsg, bufs, batch, flags, 'sendmmsg', opts);
   }
 
   /**
@@ -776,7 +776,7 @@ export class Socket {
    */
   sendfile(file: number | { fd: number }, offset = 0, count?: number, opts?: IoOptions): Promise<number> {
     try {
-      return this.#io.call(WRITE, opSendfile, sendfileArgs(file, offset, count), undefined, NOFLAGS, 'sendfile', opts);
+      return this.#io.call(this, WRITE, opSendfile, sendfileArgs(file, offset, count), undefined, NOFLAGS, 'sendfile', opts);
     } catch (e) {
       return Promise.reject(e);
     }

@@ -6,8 +6,11 @@
 #include <napi.h>
 #include <uv.h>
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+
+#include <cerrno>
 
 #include <cstddef>
 #include <string>
@@ -77,6 +80,22 @@ struct SockAddr {
 void ParseSockaddr(Napi::Env env, int family, Napi::Value addr, SockAddr* out);
 void ReleaseAddrCache(napi_env env, AddonData* data);
 Napi::Value MakeSockaddr(Napi::Env env, const sockaddr* sa, socklen_t len);
+
+// O_NONBLOCK lives on the open file description, which another holder (a
+// dup'ed socket that was detached, a child process, fcntl) may clear. A call
+// that takes no MSG_DONTWAIT (connect, sendfile) runs with the flag set and
+// restores it after, so it never blocks the event loop whatever the flag
+// said. `call` returns a result or -errno.
+template <typename F>
+long WithNonblock(int fd, F call) {
+  int fl = fcntl(fd, F_GETFL);
+  if (fl == -1) return -errno;
+  if (fl & O_NONBLOCK) return call();
+  if (fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1) return -errno;
+  long r = call();
+  fcntl(fd, F_SETFL, fl);
+  return r;
+}
 
 // Track / forget an fd owned by this environment.
 void TrackFd(Napi::Env env, int fd);

@@ -253,10 +253,13 @@ static Napi::Value Sendfile(const Napi::CallbackInfo& info) {
   int64_t off = ArgInt64(info, 2, "offset"), count = ArgInt64(info, 3, "count");
   if (off < 0 || count < 0) ThrowRange(env, "offset and count must not be negative");
   off_t o = static_cast<off_t>(off);
-  ssize_t r;
-  do r = sendfile(out, in, &o, static_cast<size_t>(count));
-  while (r == -1 && errno == EINTR);
-  return Napi::Number::New(env, r == -1 ? -errno : static_cast<double>(r));
+  long r = WithNonblock(out, [&]() -> long {
+    ssize_t n;
+    do n = sendfile(out, in, &o, static_cast<size_t>(count));
+    while (n == -1 && errno == EINTR);
+    return n == -1 ? -errno : n;
+  });
+  return Napi::Number::New(env, static_cast<double>(r));
 }
 #endif
 

@@ -9,8 +9,8 @@
 //   waiting" flag, and from slot 2 on come (id, events) pairs: events is
 //   UV_READABLE | UV_WRITABLE, or -1 when libuv reported an error (POLLERR)
 //   and stopped the handle.
-// - pollOpen(fd) -> id (>= 0) or -errno; pollStart(id, mask) -> 0 or -errno
-//   (mask 0 stops); pollClose(id); pollRef(on).
+// - pollOpen(fd) -> id (>= 0) or -errno; pollStart(id, mask, verify?) -> 0
+//   or -errno (mask 0 stops); pollClose(id); pollRef(on).
 // Poll handles never keep the loop alive themselves (they stay armed between
 // calls, see readiness.ts): one uv_async_t does, while JS says someone waits.
 //
@@ -264,11 +264,21 @@ static Napi::Value PollOpen(const Napi::CallbackInfo& info) {
 // pollStart(id, mask) -> 0 or -errno. Mask 0 stops. uv_poll_start always
 // stops first, and stopping deletes the fd from epoll: lib/ calls this only
 // when the mask changes.
+// With `verify`, the fd is checked even when the mask is unchanged (a new
+// readiness callback on an armed poll: its fd may have been closed behind
+// the socket's back, and epoll then silently forgot it).
 static Napi::Value PollStart(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   PollHandle* ph = Handle(info);
   int mask = ArgInt(info, 1, "events") & (UV_READABLE | UV_WRITABLE);
-  if (mask == ph->events) return Napi::Number::New(env, 0);
+  if (mask == ph->events) {
+    int r = info[2].IsUndefined() || !info[2].ToBoolean().Value() || mask == 0 ? 0 : CheckFd(ph);
+    if (r != 0) {
+      uv_poll_stop(&ph->poll);
+      ph->events = 0;
+    }
+    return Napi::Number::New(env, r);
+  }
   if (mask == 0) {
     uv_poll_stop(&ph->poll);
     ph->events = 0;

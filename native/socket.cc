@@ -121,6 +121,17 @@ static Napi::Value Accept(const Napi::CallbackInfo& info) {
   SockAddr sa;
   sa.len = sizeof sa.storage;
   memset(&sa.storage, 0, sizeof(sa_family_t));
+  // A listening fd whose O_NONBLOCK another holder cleared would block in
+  // accept: take a connection only when poll(2) says one is pending. (A
+  // second process accepting on the same description between the two
+  // calls could still make this one wait: sharing a listener across
+  // processes wants the flag left alone.)
+  int fl = fcntl(fd, F_GETFL);
+  if (fl != -1 && !(fl & O_NONBLOCK)) {
+    pollfd p{fd, POLLIN, 0};
+    long n = RETRY_NEG(poll(&p, 1, 0));
+    if (n == 0) return Num(env, -EAGAIN);
+  }
 #ifdef __linux__
   long r = RETRY_NEG(accept4(fd, sa.sa(), &sa.len, SOCK_NONBLOCK | SOCK_CLOEXEC));
 #else
@@ -147,10 +158,11 @@ static Napi::Value Connect(const Napi::CallbackInfo& info) {
   int fd = ArgInt(info, 0, "fd");
   SockAddr sa;
   ParseSockaddr(env, ArgInt(info, 2, "family"), info[1], &sa);
-  int r = connect(fd, sa.sa(), sa.len);
-  if (r == 0) return Num(env, 0);
-  int e = errno == EINTR ? EINPROGRESS : errno;
-  return Num(env, -e);
+  long r = WithNonblock(fd, [&]() -> long {
+    if (connect(fd, sa.sa(), sa.len) == 0) return 0;
+    return -(errno == EINTR ? EINPROGRESS : errno);
+  });
+  return Num(env, static_cast<double>(r));
 }
 
 static Napi::Value Shutdown(const Napi::CallbackInfo& info) {
