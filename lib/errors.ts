@@ -60,11 +60,12 @@ export class SocketError extends Error {
 
 /**
  * An operation did not complete before the socket's timeout: Python's
- * `socket.timeout` (`TimeoutError`). `code` is `'ETIMEDOUT'`.
+ * `socket.timeout` (`TimeoutError`). `code` is `'ETIMEDOUT'`; the message
+ * says what timed out and where: `connect timed out 127.0.0.1:49545`.
  */
 export class SocketTimeoutError extends SocketError {
   constructor(syscall: string, address?: unknown) {
-    super(os.constants.errno.ETIMEDOUT, syscall, address, 'timed out');
+    super(os.constants.errno.ETIMEDOUT, syscall, address, `${syscall} timed out${address === undefined ? '' : ` ${formatAddress(address)}`}`);
     this.name = 'SocketTimeoutError';
   }
 }

@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as tls from 'node:tls';
-import { once } from 'node:events';
+import { argRangeError, checkBytes, checkSize } from './args';
 import type { Address } from './address';
 import type { Bytes, IoOptions, Socket } from './socket';
 
@@ -125,6 +125,7 @@ export class SSLSocket {
   readonly #options: tls.ConnectionOptions & tls.TlsOptions;
   readonly #server: boolean;
   #tls: tls.TLSSocket | null = null;
+  #stream: import('node:stream').Duplex | null = null;
   #handshake: Promise<void> | null = null;
   #ended = false;
   #error: Error | null = null;
@@ -146,6 +147,7 @@ export class SSLSocket {
   #start(): Promise<void> {
     if (this.#handshake) return this.#handshake;
     const stream = this.socket.makefile('rw') as unknown as import('node:stream').Duplex;
+    this.#stream = stream;
     const t = this.#server
       ? new tls.TLSSocket(stream as never, { ...this.#options, isServer: true })
       : tls.connect({ ...this.#options, socket: stream as never });
@@ -159,7 +161,10 @@ export class SSLSocket {
     this.#handshake = new Promise<void>((resolve, reject) => {
       t.once(this.#server ? 'secure' : 'secureConnect', () => resolve());
       t.once('error', reject);
-      t.once('close', () => reject(this.#error ?? new Error('TLS connection closed during the handshake')));
+      const closed = (): void => reject(this.#error ?? new Error('TLS connection closed during the handshake'));
+      t.once('close', closed);
+      // A peer that closes mid-handshake may end the stream without a 'close'.
+      t.once('end', closed);
     });
     this.#handshake.catch(() => undefined);
     return this.#handshake;
@@ -184,8 +189,10 @@ export class SSLSocket {
 
   /** Up to `bufsize` bytes of decrypted data; an empty Buffer at EOF. */
   async recv(bufsize: number): Promise<Buffer> {
-    if (!Number.isInteger(bufsize) || bufsize < 0) throw new RangeError(`invalid bufsize ${bufsize}`);
+    checkSize('recv', 'bufsize', bufsize);
     const t = await this.#ready();
+    // Python returns b'' at once for recv(0), data or not.
+    if (bufsize === 0) return Buffer.alloc(0);
     for (;;) {
       if (this.#error) throw this.#error;
       const chunk = t.read() as Buffer | null;
@@ -195,13 +202,21 @@ export class SSLSocket {
         return chunk.subarray(0, bufsize);
       }
       if (this.#ended || t.readableEnded) return Buffer.alloc(0);
-      await Promise.race([once(t, 'readable'), once(t, 'end'), once(t, 'close')]);
+      await readable(t);
     }
   }
 
   /** Decrypted data into `buffer`: the byte count, 0 at EOF. */
   async recvInto(buffer: Bytes, nbytes = 0): Promise<number> {
+    checkBytes('recvInto', 'buffer', buffer);
     const view = buffer instanceof ArrayBuffer ? new Uint8Array(buffer) : new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    checkSize('recvInto', 'nbytes', nbytes);
+    if (nbytes > view.length) throw argRangeError('recvInto', `nbytes ${nbytes} is larger than the buffer (${view.length})`);
+    // An empty buffer reads nothing at once, as in Python.
+    if (view.length === 0) {
+      await this.#ready();
+      return 0;
+    }
     const data = await this.recv(nbytes || view.length);
     view.set(data);
     return data.length;
@@ -259,12 +274,29 @@ export class SSLSocket {
       this.#tls.end();
       this.#tls.destroy();
     }
+    // The socket's stream holds its fd open (makefile's close rule): end it first.
+    this.#stream?.destroy();
     this.socket.close();
   }
   /** `using`: closes the connection. */
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+/** The next 'readable', 'end' or 'close' of `t`, with every listener removed after. */
+function readable(t: tls.TLSSocket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      t.off('readable', done);
+      t.off('end', done);
+      t.off('close', done);
+      resolve();
+    };
+    t.on('readable', done);
+    t.on('end', done);
+    t.on('close', done);
+  });
 }
 
 /**

@@ -263,7 +263,7 @@ describe('detach and adopting an fd', () => {
     }
     expect(() => new Socket(undefined, undefined, undefined, fd)).toThrow(expect.objectContaining({ code: 'EBADF' }));
     expect(() => new Socket(undefined, undefined, undefined, -1)).toThrow(RangeError);
-    expect(() => new Socket(undefined, undefined, undefined, 1.5)).toThrow(RangeError);
+    expect(() => new Socket(undefined, undefined, undefined, 1.5)).toThrow(TypeError); // as Python: not an integer
   });
 });
 

@@ -19,6 +19,7 @@ import {
   type Address,
 } from '../lib/index';
 import { b, cleanup, track, settled } from './helpers';
+import { formatAddress } from '../lib/errors';
 import { pyPeer, since } from './peer';
 
 afterEach(() => {
@@ -46,7 +47,9 @@ function expectTimeout(e: unknown, syscall: string, elapsed: number): void {
   expect((e as SocketError).code).toBe('ETIMEDOUT');
   expect((e as SocketError).errno).toBe(ETIMEDOUT);
   expect((e as SocketError).syscall).toBe(syscall);
-  expect((e as Error).message).toBe('timed out');
+  // What timed out, and where when there was an address: 'connect timed out 127.0.0.1:80'.
+  const where = (e as SocketError).address === undefined ? '' : ` ${formatAddress((e as SocketError).address)}`;
+  expect((e as Error).message).toBe(`${syscall} timed out${where}`);
   expect(elapsed).toBeGreaterThanOrEqual(T * 1000);
   expect(elapsed).toBeLessThan(T * 1000 + MARGIN);
 }

@@ -120,4 +120,27 @@ describe('TLS', () => {
     cli.stdin!.end();
     s.close();
   });
+
+  it('recv(0) and recvInto(empty) return at once with nothing waiting, as Python; bad sizes are errors', async () => {
+    const [x, y] = track(socketpair());
+    const server = createDefaultContext(Purpose.CLIENT_AUTH);
+    server.loadCertChain(certfile, keyfile);
+    const srv = server.wrapSocket(y, { serverSide: true });
+    const cli = createDefaultContext(Purpose.SERVER_AUTH, { cafile: certfile }).wrapSocket(x, { serverHostname: 'localhost' });
+    await Promise.all([srv.doHandshake(), cli.doHandshake()]);
+    // Nothing was sent: before the fix both waited for data.
+    expect(await cli.recv(0)).toEqual(Buffer.alloc(0));
+    expect(await cli.recvInto(Buffer.alloc(0))).toBe(0);
+    await expect(cli.recv(-1)).rejects.toMatchObject({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
+    await expect(cli.recvInto(Buffer.alloc(2), 3)).rejects.toMatchObject({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
+    await expect(cli.recvInto('ab' as never)).rejects.toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+    // 20 waits for data leave no listener behind (no MaxListenersExceededWarning).
+    for (let i = 0; i < 20; i++) {
+      const p = cli.recv(10);
+      await srv.sendall(b(`m${i}`));
+      expect(await p).toEqual(b(`m${i}`));
+    }
+    srv.close();
+    cli.close();
+  });
 });
