@@ -74,9 +74,13 @@ function build(arch, env) {
   const local = arch === process.arch && !force ? reusableLocalBuild() : null;
   if (local) {
     console.log(`prebuild: ${path.relative(root, out)} from ${path.relative(root, local)} (up to date), stripped`);
+    // A new inode, renamed into place: a process that has the old file
+    // loaded (or a hard link to it) never sees it change under it.
     fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.copyFileSync(local, out);
-    run('strip', ['--strip-all', out]);
+    const tmp = `${out}.${process.pid}.tmp`;
+    fs.copyFileSync(local, tmp);
+    run('strip', ['--strip-all', tmp]);
+    fs.renameSync(tmp, out);
     return out;
   }
   console.log(`prebuild: building ${path.relative(root, out)} with prebuildify`);
