@@ -298,3 +298,64 @@ describe('the packed tarball, installed without a compiler', () => {
     });
   });
 });
+
+// `npm run docs`: README as the front page, the API in the issue's groups,
+// one page for all constants with this platform's values, no warnings
+// (typedoc.json treats warnings as errors; the output is checked here too).
+describe('npm run docs', () => {
+  let out = '';
+  let log = '';
+  beforeAll(() => {
+    out = fs.mkdtempSync(path.join(os.tmpdir(), 'bsdsock-docs-'));
+    const gen = spawnSync(process.execPath, [path.join(root, 'scripts', 'docs-constants.cjs')], { cwd: root, encoding: 'utf8' });
+    expect(gen.status, gen.stderr).toBe(0);
+    const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typedoc', 'bin', 'typedoc'), '--out', out], { cwd: root, encoding: 'utf8', timeout: 150_000 });
+    log = r.stdout + r.stderr;
+    expect(r.status, log).toBe(0);
+  }, 180_000);
+  afterAll(() => {
+    if (out) fs.rmSync(out, { recursive: true, force: true });
+  });
+  const text = (f: string): string => fs.readFileSync(path.join(out, f), 'utf8').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+
+  it('no warnings', () => {
+    expect(log).not.toMatch(/warning|error/i);
+    expect(log).toContain('html generated at');
+  });
+
+  it('the README is the front page', () => {
+    expect(text('index.html')).toContain("The whole BSD socket API for Node.js, the way Python's socket module gives it to Python");
+  });
+
+  it('the API is grouped, in this order', () => {
+    const html = fs.readFileSync(path.join(out, 'modules.html'), 'utf8');
+    const groups = [...html.matchAll(/<h2[^>]*>(.*?)<\/h2>/g)].map((m) => m[1].replace(/<[^>]+>/g, '').trim());
+    expect(groups).toEqual(['Socket', 'Addresses', 'Resolution', 'Messages and fds', 'TLS', 'Errors', 'Constants']);
+  });
+
+  it('one page for all constants, with their values here; not one page each', () => {
+    const pages: string[] = [];
+    const walk = (d: string): void => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(path.join(d, e.name));
+        else if (e.name.endsWith('.html')) pages.push(path.relative(out, path.join(d, e.name)));
+      }
+    };
+    walk(out);
+    expect(pages.length).toBeLessThan(120);
+    expect(pages.filter((p) => /\bAF_INET|SO_REUSEADDR|IPPROTO_TCP/.test(p))).toEqual([]);
+    const page = text('documents/Constants.html');
+    for (const name of ['AF_INET', 'AF_INET6', 'SOCK_STREAM', 'SO_REUSEADDR', 'IPPROTO_TCP', 'MSG_PEEK', 'EAI_NONAME']) {
+      const v = lib.constants[name];
+      expect(page, name).toContain(` ${name} ${v} ${v < 0 ? '' : `0x${v.toString(16)} `}`);
+    }
+    expect(page).toContain(`${Object.keys(lib.constants).length} of `);
+  });
+
+  it('@example and @throws are rendered on the main entry points', () => {
+    expect(text('classes/Socket.html')).toContain('Example: A TCP echo server on the event loop');
+    expect(text('functions/createConnection.html')).toMatch(/Throws .*CreateConnectionError/);
+    expect(text('functions/getaddrinfo.html')).toMatch(/Throws .*GaiError/);
+    expect(text('functions/inetPton.html')).toContain('Example inetPton ( AF_INET6');
+  });
+});
