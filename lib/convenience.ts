@@ -164,6 +164,8 @@ export async function createConnection(
 
 /**
  * createConnection, blocking the calling thread in each step. See {@link createConnection}.
+ * @throws {@link CreateConnectionError} when no address connects; {@link GaiError}
+ * when the name does not resolve.
  * @group Socket
  */
 export function createConnectionSync(
@@ -269,6 +271,7 @@ export async function createServer(address: Address, options: CreateServerOption
 
 /**
  * createServer, resolving a host name on this thread. See {@link createServer}.
+ * @throws {@link SocketError} from a failed step, e.g. `EADDRINUSE` from bind(2).
  * @group Socket
  */
 export function createServerSync(address: Address, options: CreateServerOptions = {}): Socket {

@@ -39,6 +39,7 @@ export function inetPton(family: number, ipString: string): Buffer {
 
 /**
  * inet_ntop(3): packed bytes (4 for AF_INET, 16 for AF_INET6) to the text form.
+ * @throws RangeError when `packedIp` is not 4 (AF_INET) or 16 (AF_INET6) bytes long.
  * @group Addresses
  */
 export function inetNtop(family: number, packedIp: Bytes): string {
@@ -60,6 +61,7 @@ export function inetAton(ipString: string): Buffer {
 
 /**
  * inet_ntoa(3): 4 packed bytes to dotted IPv4 text.
+ * @throws RangeError when `packedIp` is not 4 bytes long.
  * @group Addresses
  */
 export function inetNtoa(packedIp: Bytes): string {

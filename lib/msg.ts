@@ -55,6 +55,8 @@ export function sendFds(sock: Socket, buffers: Bytes[], fds: number[], flags = 0
 
 /**
  * {@link sendFds}, blocking per the socket's mode.
+ * @throws {@link SocketError} from sendmsg(2); RangeError for an fd that is not a
+ * non-negative integer.
  * @group Messages and fds
  */
 export function sendFdsSync(sock: Socket, buffers: Bytes[], fds: number[], flags = 0, address?: Address): number {
@@ -82,6 +84,7 @@ function unpackFds(result: [Buffer, Array<[number, number, Buffer]>, number, Add
  * for one SCM_RIGHTS item. The fds are close-on-exec and now the caller's to
  * close (or to wrap: `new Socket(undefined, undefined, undefined, fd)`).
  * Python's `socket.recv_fds`.
+ * @throws {@link SocketError} (a rejection) from recvmsg(2).
  * @group Messages and fds
  */
 export async function recvFds(sock: Socket, bufsize: number, maxfds: number, flags = 0, opts?: IoOptions): Promise<RecvFdsResult> {

@@ -279,6 +279,7 @@ export function getnameinfo(sockaddr: InetAddress | Inet6Address, flags = 0): Pr
 
 /**
  * getnameinfo(3), blocking the calling thread. See {@link getnameinfo}.
+ * @throws {@link GaiError} when the lookup fails.
  * @group Resolution
  */
 export function getnameinfoSync(sockaddr: InetAddress | Inet6Address, flags = 0): [host: string, port: string] {
@@ -352,6 +353,7 @@ function* hostbyaddrSteps(ipAddress: unknown): Steps<HostEntry> {
  * `''` is `'0.0.0.0'` and `'<broadcast>'` is `'255.255.255.255'`. Runs on the
  * thread pool; rejects with {@link GaiError}.
  * Python: `socket.gethostbyname(hostname)`.
+ * @throws {@link GaiError} (a rejection) when the name does not resolve.
  * @group Resolution
  */
 export function gethostbyname(hostname: string): Promise<string> {
@@ -359,6 +361,7 @@ export function gethostbyname(hostname: string): Promise<string> {
 }
 /**
  * gethostbyname, blocking the calling thread. See {@link gethostbyname}.
+ * @throws {@link GaiError} when the name does not resolve.
  * @group Resolution
  */
 export function gethostbynameSync(hostname: string): string {
@@ -371,6 +374,7 @@ export function gethostbynameSync(hostname: string): string {
  * an unknown name is a {@link GaiError}; a gethostbyname_r failure is a
  * {@link HostError} with h_errno). Runs on the thread pool.
  * Python: `socket.gethostbyname_ex(hostname)`.
+ * @throws {@link GaiError} (a rejection) when the name does not resolve.
  * @group Resolution
  */
 export function gethostbynameEx(hostname: string): Promise<HostEntry> {
@@ -378,6 +382,7 @@ export function gethostbynameEx(hostname: string): Promise<HostEntry> {
 }
 /**
  * gethostbyname_ex, blocking the calling thread. See {@link gethostbynameEx}.
+ * @throws {@link GaiError} when the name does not resolve.
  * @group Resolution
  */
 export function gethostbynameExSync(hostname: string): HostEntry {
@@ -397,6 +402,8 @@ export function gethostbyaddr(ipAddress: string): Promise<HostEntry> {
 }
 /**
  * gethostbyaddr, blocking the calling thread. See {@link gethostbyaddr}.
+ * @throws {@link HostError} when the address has no name; {@link GaiError} when
+ * `ipAddress` is neither an address nor a resolvable name.
  * @group Resolution
  */
 export function gethostbyaddrSync(ipAddress: string): HostEntry {
@@ -497,6 +504,7 @@ export function getservbyname(servicename: string, protocolname?: string | null)
 }
 /**
  * getservbyname_r(3), blocking the calling thread. See {@link getservbyname}.
+ * @throws {@link SocketError} `ENOENT` when the service is not known.
  * @group Resolution
  */
 export function getservbynameSync(servicename: string, protocolname?: string | null): number {
@@ -508,6 +516,8 @@ export function getservbynameSync(servicename: string, protocolname?: string | n
  * (80 -> `'http'`). Port outside 0..65535: RangeError. Not found:
  * SocketError `ENOENT` "port/proto not found".
  * Python: `socket.getservbyport(port, protocolname=None)`.
+ * @throws {@link SocketError} `ENOENT` (a rejection) when no service has this port;
+ * RangeError (a rejection) for a port outside 0-65535.
  * @group Resolution
  */
 export function getservbyport(port: number, protocolname?: string | null): Promise<string> {
@@ -515,6 +525,8 @@ export function getservbyport(port: number, protocolname?: string | null): Promi
 }
 /**
  * getservbyport_r(3), blocking the calling thread. See {@link getservbyport}.
+ * @throws {@link SocketError} `ENOENT` when no service has this port; RangeError
+ * for a port outside 0-65535.
  * @group Resolution
  */
 export function getservbyportSync(port: number, protocolname?: string | null): string {
@@ -525,6 +537,7 @@ export function getservbyportSync(port: number, protocolname?: string | null): s
  * getprotobyname_r(3), on the thread pool: the number of a protocol name
  * (`'tcp'` -> 6). Not found: SocketError `ENOENT` "protocol not found".
  * Python: `socket.getprotobyname(protocolname)`.
+ * @throws {@link SocketError} `ENOENT` (a rejection) when the protocol is not known.
  * @group Resolution
  */
 export function getprotobyname(protocolname: string): Promise<number> {
@@ -532,6 +545,7 @@ export function getprotobyname(protocolname: string): Promise<number> {
 }
 /**
  * getprotobyname_r(3), blocking the calling thread. See {@link getprotobyname}.
+ * @throws {@link SocketError} `ENOENT` when the protocol is not known.
  * @group Resolution
  */
 export function getprotobynameSync(protocolname: string): number {
@@ -566,6 +580,7 @@ export function ifNametoindex(ifname: string): number {
 /**
  * if_indextoname(3): the name of interface number `ifindex`. Unknown index:
  * SocketError `ENXIO`, as in Python. Python: `socket.if_indextoname(if_index)`.
+ * @throws {@link SocketError} `ENXIO` when no interface has this index.
  * @group Resolution
  */
 export function ifIndextoname(ifindex: number): string {
