@@ -148,7 +148,7 @@ function load(): { binding: Binding; file: string } {
       `bsdsock: no native addon for ${target()}. ` +
         `No prebuilt binary in ${path.join(root, 'prebuilds')} matches this platform, and it was not built from ` +
         `source (${path.join(root, 'build', 'Release', 'bsdsock.node')} does not exist): the package's install script ` +
-        `did not run (npm --ignore-scripts, pnpm without approving its build) or failed. ` +
+        `did not run (npm --ignore-scripts or npm's allowScripts, pnpm without approving its build) or failed. ` +
         `Fix: run \`npm rebuild bsdsock\` (pnpm: \`pnpm approve-builds\`, then \`pnpm rebuild bsdsock\`), ` +
         `which builds it with node-gyp: that needs a C++ compiler, make and Python 3. ` +
         `Or point BSDSOCK_BINARY at a built bsdsock.node.`,

@@ -268,7 +268,7 @@ describe('the packed tarball, installed without a compiler', () => {
       expect(first).toContain(`Node ${process.versions.node} (N-API ${process.versions.napi})`);
       expect(first).toContain(`No prebuilt binary in ${path.join(installed, 'prebuilds')} matches this platform`);
       expect(first).toContain(`${path.join(installed, 'build', 'Release', 'bsdsock.node')} does not exist`);
-      expect(first).toContain('the package\'s install script did not run (npm --ignore-scripts, pnpm without approving its build) or failed');
+      expect(first).toContain("the package's install script did not run (npm --ignore-scripts or npm's allowScripts, pnpm without approving its build) or failed");
       expect(first).toContain('Fix: run `npm rebuild bsdsock` (pnpm: `pnpm approve-builds`, then `pnpm rebuild bsdsock`)');
       expect(first).not.toContain('No native build was found');
     });
