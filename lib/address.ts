@@ -8,17 +8,35 @@ import { binding } from './binding';
 import { AF_INET, AF_INET6 } from './constants.generated';
 import { getaddrinfo, getaddrinfoSync, type AddrInfo } from './netdb';
 
-/** AF_INET: `[host, port]`; host `''` is any address, `'<broadcast>'` the broadcast address. */
+/**
+ * AF_INET: `[host, port]`; host `''` is any address, `'<broadcast>'` the broadcast address.
+ * @group Addresses
+ */
 export type InetAddress = [host: string, port: number];
-/** AF_INET6: `[host, port, flowinfo?, scopeId?]`; host may carry a scope: `'fe80::1%lo'`. */
+/**
+ * AF_INET6: `[host, port, flowinfo?, scopeId?]`; host may carry a scope: `'fe80::1%lo'`.
+ * @group Addresses
+ */
 export type Inet6Address = [host: string, port: number, flowinfo?: number, scopeId?: number];
-/** AF_UNIX: a path, or a Linux abstract name as bytes starting with `\0` (returned byte-exact). */
+/**
+ * AF_UNIX: a path, or a Linux abstract name as bytes starting with `\0` (returned byte-exact).
+ * @group Addresses
+ */
 export type UnixAddress = string | Buffer;
-/** AF_PACKET: `[ifname, proto, pkttype?, hatype?, addr?]`. */
+/**
+ * AF_PACKET: `[ifname, proto, pkttype?, hatype?, addr?]`.
+ * @group Addresses
+ */
 export type PacketAddress = [ifname: string, proto: number, pkttype?: number, hatype?: number, addr?: Buffer];
-/** AF_NETLINK: `[pid, groups]`. */
+/**
+ * AF_NETLINK: `[pid, groups]`.
+ * @group Addresses
+ */
 export type NetlinkAddress = [pid: number, groups: number];
-/** Any socket address. */
+/**
+ * Any socket address.
+ * @group Addresses
+ */
 export type Address = InetAddress | Inet6Address | UnixAddress | PacketAddress | NetlinkAddress;
 
 /**

@@ -1,8 +1,21 @@
 /**
- * The one loader of the native addon: a prebuilt binary from `prebuilds/` when
- * one matches this platform, else the local build (`build/Release`, then
- * `build/Debug`), found by node-gyp-build from the package root. No build path
- * is hard-coded anywhere else.
+ * The one loader of the native addon. No build path is hard-coded anywhere
+ * else. Which file it loads, first match wins:
+ *
+ * 1. `BSDSOCK_BINARY=/path/to/bsdsock.node` in the environment: that exact
+ *    file and nothing else (a sanitizer or debug build, a binary built
+ *    elsewhere). A relative path is taken from the current directory. If it
+ *    cannot be loaded, the error says so; there is no fallback.
+ * 2. The local build, `build/Release/bsdsock.node` then `build/Debug/`
+ *    (made by `npm install` from source, `npm rebuild bsdsock`,
+ *    `npx node-gyp rebuild`).
+ * 3. A prebuilt binary shipped in the package, `prebuilds/<platform>-<arch>/`
+ *    (prebuildify, N-API: one per platform, arch and libc), found by
+ *    node-gyp-build. node-gyp-build's own `BSDSOCK_PREBUILD=<dir>` (a package
+ *    directory to look in instead) works too.
+ *
+ * When none loads, the error names the platform and the command that fixes
+ * it, instead of node-gyp-build's "No native build was found".
  * @internal
  * @module
  */
@@ -93,7 +106,60 @@ export interface Binding {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const load = require('node-gyp-build') as (dir: string) => unknown;
+const nodeGypBuild = require('node-gyp-build') as { resolve(dir: string): string };
+
+/** The package root: dist/.. (built) or lib/.. (tests run the sources). */
+const root = path.join(__dirname, '..');
+
+function libc(): string {
+  // What node-gyp-build matches prebuilds against (LIBC overrides it there too).
+  if (process.env.LIBC) return process.env.LIBC;
+  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  return report?.header?.glibcVersionRuntime ? `glibc ${report.header.glibcVersionRuntime}` : 'musl or another libc';
+}
+
+function target(): string {
+  return `${process.platform}-${process.arch}, ${libc()}, Node ${process.versions.node} (N-API ${process.versions.napi})`;
+}
+
+function loadFile(file: string, what: string): Binding {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(file) as Binding;
+  } catch (err) {
+    throw new Error(`bsdsock: cannot load the native addon ${file} (${what}) on ${target()}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function load(): { binding: Binding; file: string } {
+  const env = process.env.BSDSOCK_BINARY;
+  if (env) {
+    const file = path.resolve(env);
+    return { binding: loadFile(file, 'from BSDSOCK_BINARY'), file };
+  }
+  let file: string;
+  try {
+    file = nodeGypBuild.resolve(root);
+  } catch (err) {
+    if (!/No native build was found/.test((err as Error).message)) throw err;
+    throw new Error(
+      `bsdsock: no native addon for ${target()}. ` +
+        `No prebuilt binary in ${path.join(root, 'prebuilds')} matches this platform, and it was not built from ` +
+        `source (${path.join(root, 'build', 'Release', 'bsdsock.node')} does not exist): the package's install script ` +
+        `did not run (npm --ignore-scripts or npm's allowScripts, pnpm without approving its build) or failed. ` +
+        `Fix: run \`npm rebuild bsdsock\` (pnpm: \`pnpm approve-builds\`, then \`pnpm rebuild bsdsock\`), ` +
+        `which builds it with node-gyp: that needs a C++ compiler, make and Python 3. ` +
+        `Or point BSDSOCK_BINARY at a built bsdsock.node.`,
+      { cause: err },
+    );
+  }
+  return { binding: loadFile(file, path.relative(root, file)), file };
+}
+
+const loaded = load();
 
 /** The addon for this environment (each worker_thread loads its own instance). */
-export const binding = load(path.join(__dirname, '..')) as Binding;
+export const binding: Binding = loaded.binding;
+
+/** The absolute path of the .node file that {@link binding} came from. */
+export const bindingPath: string = loaded.file;

@@ -9,10 +9,21 @@ import { binding } from './binding';
 
 export * from './constants.generated';
 
-/** All socket constants this platform defines, by name (frozen). */
+/**
+ * All socket constants this platform defines, by name (frozen).
+ * @example
+ * ```ts
+ * constants.AF_INET6; // 10 on Linux
+ * 'SO_REUSEPORT' in constants; // false where the platform lacks it
+ * ```
+ * @group Constants
+ */
 export const constants: Readonly<Record<string, number>> = Object.freeze({ ...binding.constants });
 
-/** Names back for numbers, for printing: Python's IntEnum. `AddressFamily[2] === 'AF_INET'`. */
+/**
+ * Names back for numbers, for printing: Python's IntEnum. `AddressFamily[2] === 'AF_INET'`.
+ * @group Constants
+ */
 export type NameTable = Readonly<Record<string, number> & Record<number, string>>;
 
 function table(prefix: string, prefer: string[] = []): NameTable {
@@ -27,18 +38,30 @@ function table(prefix: string, prefer: string[] = []): NameTable {
   return Object.freeze(t) as NameTable;
 }
 
-/** Address families: `AddressFamily.AF_INET === 2`, `AddressFamily[2] === 'AF_INET'`. */
+/**
+ * Address families: `AddressFamily.AF_INET === 2`, `AddressFamily[2] === 'AF_INET'`.
+ * @group Constants
+ */
 export const AddressFamily = table('AF_', ['AF_UNSPEC', 'AF_UNIX', 'AF_INET', 'AF_INET6', 'AF_PACKET', 'AF_NETLINK']);
 
-/** Socket types: `SocketKind.SOCK_STREAM === 1`, `SocketKind[1] === 'SOCK_STREAM'`. */
+/**
+ * Socket types: `SocketKind.SOCK_STREAM === 1`, `SocketKind[1] === 'SOCK_STREAM'`.
+ * @group Constants
+ */
 export const SocketKind = table('SOCK_', ['SOCK_STREAM', 'SOCK_DGRAM', 'SOCK_RAW', 'SOCK_RDM', 'SOCK_SEQPACKET']);
 
-/** A name for a family number, or the number as a string when it has none. */
+/**
+ * A name for a family number, or the number as a string when it has none.
+ * @group Constants
+ */
 export function familyName(family: number): string {
   return (AddressFamily as Record<number, string>)[family] ?? String(family);
 }
 
-/** A name for a socket type number, or the number as a string when it has none. */
+/**
+ * A name for a socket type number, or the number as a string when it has none.
+ * @group Constants
+ */
 export function kindName(type: number): string {
   return (SocketKind as Record<number, string>)[type] ?? String(type);
 }

@@ -19,7 +19,10 @@ import {
   SO_REUSEPORT,
 } from './constants.generated';
 
-/** Options of {@link createConnection}. */
+/**
+ * Options of {@link createConnection}.
+ * @group Socket
+ */
 export interface CreateConnectionOptions {
   /**
    * Timeout of each connect attempt in seconds (`null`: blocking), and the
@@ -32,7 +35,10 @@ export interface CreateConnectionOptions {
   signal?: AbortSignal;
 }
 
-/** What one attempt of {@link createConnection} can fail with (a bind to a host of another family is a GaiError). */
+/**
+ * What one attempt of {@link createConnection} can fail with (a bind to a host of another family is a GaiError).
+ * @group Errors
+ */
 export type AttemptError = SocketError | GaiError;
 
 /**
@@ -43,6 +49,7 @@ export type AttemptError = SocketError | GaiError;
  * the *last* attempt (the error Python 3.11 raises by default), so
  * `e.code === 'ECONNREFUSED'` works as with a single connect. The message
  * lists each address and its code. It is not a `SocketError` instance.
+ * @group Errors
  */
 export class CreateConnectionError extends AggregateError {
   /** One error per address tried, in getaddrinfo order. */
@@ -114,6 +121,19 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T
  * code (as Python 3.11 raises by default) plus every attempt's error in
  * `errors` (Python's `all_errors=True`). A failed lookup rejects with its
  * {@link GaiError}, an abort with `signal.reason`.
+ * @throws {@link CreateConnectionError} (a rejection) when no address
+ * connects; {@link GaiError} when the name does not resolve.
+ * @example
+ * ```ts
+ * const sock = await createConnection(['localhost', 8881], { timeout: 5 });
+ * try {
+ *   await sock.sendall(Buffer.from('hello\n'));
+ *   console.log((await sock.recv(1024)).toString());
+ * } finally {
+ *   sock.close();
+ * }
+ * ```
+ * @group Socket
  */
 export async function createConnection(
   address: [host: string | null, port: number | string | null],
@@ -142,7 +162,12 @@ export async function createConnection(
   throw new CreateConnectionError(address, errors, tried);
 }
 
-/** createConnection, blocking the calling thread in each step. See {@link createConnection}. */
+/**
+ * createConnection, blocking the calling thread in each step. See {@link createConnection}.
+ * @throws {@link CreateConnectionError} when no address connects; {@link GaiError}
+ * when the name does not resolve.
+ * @group Socket
+ */
 export function createConnectionSync(
   address: [host: string | null, port: number | string | null],
   options: Omit<CreateConnectionOptions, 'signal'> = {},
@@ -170,7 +195,10 @@ export function createConnectionSync(
   throw new CreateConnectionError(address, errors, tried);
 }
 
-/** Options of {@link createServer}. */
+/**
+ * Options of {@link createServer}.
+ * @group Socket
+ */
 export interface CreateServerOptions {
   /** AF_INET (default) or AF_INET6. */
   family?: number;
@@ -218,6 +246,15 @@ function serverSocket(o: ReturnType<typeof checkServerOptions>): Socket {
  * `dualstackIpv6`, else 1, for AF_INET6), bind(2), listen(2). Not one
  * syscall: Python's `socket.create_server`. A host name in `address` is
  * resolved on the thread pool. The socket is closed if any step fails.
+ * @throws {@link SocketError} (a rejection) from a failed step, e.g.
+ * `EADDRINUSE` from bind(2).
+ * @example
+ * ```ts
+ * const srv = await createServer(['127.0.0.1', 0]);
+ * const port = srv.getsockname()[1];
+ * const [conn] = await srv.accept();
+ * ```
+ * @group Socket
  */
 export async function createServer(address: Address, options: CreateServerOptions = {}): Promise<Socket> {
   const o = checkServerOptions(options);
@@ -232,7 +269,11 @@ export async function createServer(address: Address, options: CreateServerOption
   return sock;
 }
 
-/** createServer, resolving a host name on this thread. See {@link createServer}. */
+/**
+ * createServer, resolving a host name on this thread. See {@link createServer}.
+ * @throws {@link SocketError} from a failed step, e.g. `EADDRINUSE` from bind(2).
+ * @group Socket
+ */
 export function createServerSync(address: Address, options: CreateServerOptions = {}): Socket {
   const o = checkServerOptions(options);
   const sock = serverSocket(o);
@@ -250,6 +291,7 @@ export function createServerSync(address: Address, options: CreateServerOptions 
  * Whether one AF_INET6 socket can accept IPv4 and IPv6 connections: socket(2)
  * AF_INET6 and setsockopt(2) IPV6_V6ONLY = 0 on it (then close). Not one
  * syscall: Python's `socket.has_dualstack_ipv6()`.
+ * @group Socket
  */
 export function hasDualstackIpv6(): boolean {
   if (AF_INET6 === undefined || IPPROTO_IPV6 === undefined || IPV6_V6ONLY === undefined) return false;

@@ -35,6 +35,16 @@ export function formatAddress(address: unknown): string {
  * (`'ECONNREFUSED'`), `errno` the positive C value (equal to
  * `os.constants.errno[code]`), `syscall` the call that failed, and `address`
  * the address involved, when there was one.
+ * @example
+ * ```ts
+ * try {
+ *   await sock.connect(['127.0.0.1', 1]);
+ * } catch (err) {
+ *   if (err instanceof SocketError && err.code === 'ECONNREFUSED') console.log('nobody listens');
+ *   else throw err;
+ * }
+ * ```
+ * @group Errors
  */
 export class SocketError extends Error {
   /** The errno name, e.g. `'ECONNREFUSED'`. */
@@ -62,6 +72,7 @@ export class SocketError extends Error {
  * An operation did not complete before the socket's timeout: Python's
  * `socket.timeout` (`TimeoutError`). `code` is `'ETIMEDOUT'`; the message
  * says what timed out and where: `connect timed out 127.0.0.1:49545`.
+ * @group Errors
  */
 export class SocketTimeoutError extends SocketError {
   constructor(syscall: string, address?: unknown) {
@@ -74,6 +85,7 @@ export class SocketTimeoutError extends SocketError {
  * An address-resolution error from getaddrinfo / getnameinfo: Python's
  * `socket.gaierror`. `code` is the EAI_* name (`'EAI_NONAME'`), `errno` its
  * numeric value on this platform (negative on glibc, as in Python).
+ * @group Errors
  */
 export class GaiError extends Error {
   /** The EAI_* name, e.g. `'EAI_NONAME'`. */
@@ -98,6 +110,7 @@ export class GaiError extends Error {
 /**
  * A host lookup error from the gethostby* family: Python's `socket.herror`.
  * `errno` is the h_errno value, `code` its name (`'HOST_NOT_FOUND'`).
+ * @group Errors
  */
 export class HostError extends Error {
   /** The h_errno name, e.g. `'HOST_NOT_FOUND'`. */

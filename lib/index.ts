@@ -1,6 +1,7 @@
 /**
  * bsdsock: the whole BSD socket API for Node.js, the way Python's `socket`
  * module exposes it. See README.md for the mode table and address formats.
+ * @document ../docs/constants.md
  * @module bsdsock
  */
 export { Socket, socketpair, fromfd, getdefaulttimeout, setdefaulttimeout } from './socket';

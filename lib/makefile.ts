@@ -8,7 +8,10 @@ import { Duplex, type DuplexOptions } from 'node:stream';
 import type { Socket } from './socket';
 import { SHUT_WR } from './constants.generated';
 
-/** Options of {@link Socket.makefile}. */
+/**
+ * Options of {@link Socket.makefile}.
+ * @group Socket
+ */
 export interface MakefileOptions {
   /** Text mode: reads are decoded to strings, and strings may be written (encoded). */
   encoding?: BufferEncoding;
@@ -18,7 +21,10 @@ export interface MakefileOptions {
   closeSocket?: boolean;
 }
 
-/** A socket stream. `mode` says which sides work: 'r', 'w' or 'rw' (a 'b' is allowed and ignored). */
+/**
+ * A socket stream. `mode` says which sides work: 'r', 'w' or 'rw' (a 'b' is allowed and ignored).
+ * @group Socket
+ */
 export class SocketStream extends Duplex {
   /** The socket this stream reads and writes. */
   readonly socket: Socket;

@@ -36,10 +36,16 @@ binding.setGaiErrorFactory(
 
 const { EAFNOSUPPORT, ENOENT, ENODEV, EINVAL } = os.constants.errno;
 
-/** One getaddrinfo result: `[family, type, proto, canonname, sockaddr]`, as in Python. */
+/**
+ * One getaddrinfo result: `[family, type, proto, canonname, sockaddr]`, as in Python.
+ * @group Resolution
+ */
 export type AddrInfo = [family: number, type: number, proto: number, canonname: string, sockaddr: Address];
 
-/** A gethostby* answer: `[hostname, aliases, addresses]`, as Python's `gethostbyname_ex`. */
+/**
+ * A gethostby* answer: `[hostname, aliases, addresses]`, as Python's `gethostbyname_ex`.
+ * @group Resolution
+ */
 export type HostEntry = [hostname: string, aliaslist: string[], ipaddrlist: string[]];
 
 // ---- argument checks (before any C call) -----------------------------------
@@ -186,6 +192,15 @@ function* gaiSteps(
  * Python does. Every `AI_*` flag is passed to the C call as given.
  * Rejects with {@link GaiError} (`code` `'EAI_NONAME'` ...); EAI_SYSTEM
  * becomes the {@link SocketError} of errno.
+ * @throws {@link GaiError} (a rejection) when the lookup fails; TypeError /
+ * RangeError (a rejection too) for a bad argument.
+ * @example
+ * ```ts
+ * for (const [family, type, proto, , sockaddr] of await getaddrinfo('localhost', 80, 0, SOCK_STREAM)) {
+ *   console.log(AddressFamily[family], sockaddr); // AF_INET [ '127.0.0.1', 80 ] ...
+ * }
+ * ```
+ * @group Resolution
  */
 export function getaddrinfo(
   host: string | null | undefined,
@@ -198,7 +213,11 @@ export function getaddrinfo(
   return runAsyncChecked(() => gaiSteps(...gaiArgs(host, port, family, type, proto, flags)));
 }
 
-/** getaddrinfo(3), blocking the calling thread. See {@link getaddrinfo}. */
+/**
+ * getaddrinfo(3), blocking the calling thread. See {@link getaddrinfo}.
+ * @throws {@link GaiError} when the lookup fails; TypeError / RangeError for a bad argument.
+ * @group Resolution
+ */
 export function getaddrinfoSync(
   host: string | null | undefined,
   port: string | number | null | undefined,
@@ -251,12 +270,18 @@ function checkUint32(v: unknown, name: string, fn: string): number {
  * NI_DGRAM, ...). The host is parsed with getaddrinfo(AI_NUMERICHOST) first,
  * as CPython does: a name is GaiError EAI_NONAME, never looked up.
  * Python: `socket.getnameinfo(sockaddr, flags)`.
+ * @throws {@link GaiError} (a rejection) when the lookup fails.
+ * @group Resolution
  */
 export function getnameinfo(sockaddr: InetAddress | Inet6Address, flags = 0): Promise<[host: string, port: string]> {
   return runAsyncChecked(() => nameinfoSteps(sockaddr, flags));
 }
 
-/** getnameinfo(3), blocking the calling thread. See {@link getnameinfo}. */
+/**
+ * getnameinfo(3), blocking the calling thread. See {@link getnameinfo}.
+ * @throws {@link GaiError} when the lookup fails.
+ * @group Resolution
+ */
 export function getnameinfoSync(sockaddr: InetAddress | Inet6Address, flags = 0): [host: string, port: string] {
   return runSync(nameinfoSteps(sockaddr, flags));
 }
@@ -328,11 +353,17 @@ function* hostbyaddrSteps(ipAddress: unknown): Steps<HostEntry> {
  * `''` is `'0.0.0.0'` and `'<broadcast>'` is `'255.255.255.255'`. Runs on the
  * thread pool; rejects with {@link GaiError}.
  * Python: `socket.gethostbyname(hostname)`.
+ * @throws {@link GaiError} (a rejection) when the name does not resolve.
+ * @group Resolution
  */
 export function gethostbyname(hostname: string): Promise<string> {
   return runAsyncChecked(() => hostbynameSteps(hostname));
 }
-/** gethostbyname, blocking the calling thread. See {@link gethostbyname}. */
+/**
+ * gethostbyname, blocking the calling thread. See {@link gethostbyname}.
+ * @throws {@link GaiError} when the name does not resolve.
+ * @group Resolution
+ */
 export function gethostbynameSync(hostname: string): string {
   return runSync(hostbynameSteps(hostname));
 }
@@ -343,11 +374,17 @@ export function gethostbynameSync(hostname: string): string {
  * an unknown name is a {@link GaiError}; a gethostbyname_r failure is a
  * {@link HostError} with h_errno). Runs on the thread pool.
  * Python: `socket.gethostbyname_ex(hostname)`.
+ * @throws {@link GaiError} (a rejection) when the name does not resolve.
+ * @group Resolution
  */
 export function gethostbynameEx(hostname: string): Promise<HostEntry> {
   return runAsyncChecked(() => hostbynameExSteps(hostname));
 }
-/** gethostbyname_ex, blocking the calling thread. See {@link gethostbynameEx}. */
+/**
+ * gethostbyname_ex, blocking the calling thread. See {@link gethostbynameEx}.
+ * @throws {@link GaiError} when the name does not resolve.
+ * @group Resolution
+ */
 export function gethostbynameExSync(hostname: string): HostEntry {
   return runSync(hostbynameExSteps(hostname));
 }
@@ -357,11 +394,18 @@ export function gethostbynameExSync(hostname: string): HostEntry {
  * first address first, with getaddrinfo(3)): gethostbyaddr_r(3), IPv4 or
  * IPv6. Unknown address: {@link HostError} `HOST_NOT_FOUND`. Runs on the
  * thread pool. Python: `socket.gethostbyaddr(ip_address)`.
+ * @throws {@link HostError} (a rejection) when the address has no name.
+ * @group Resolution
  */
 export function gethostbyaddr(ipAddress: string): Promise<HostEntry> {
   return runAsyncChecked(() => hostbyaddrSteps(ipAddress));
 }
-/** gethostbyaddr, blocking the calling thread. See {@link gethostbyaddr}. */
+/**
+ * gethostbyaddr, blocking the calling thread. See {@link gethostbyaddr}.
+ * @throws {@link HostError} when the address has no name; {@link GaiError} when
+ * `ipAddress` is neither an address nor a resolvable name.
+ * @group Resolution
+ */
 export function gethostbyaddrSync(ipAddress: string): HostEntry {
   return runSync(hostbyaddrSteps(ipAddress));
 }
@@ -370,11 +414,15 @@ export function gethostbyaddrSync(ipAddress: string): HostEntry {
  * gethostname(2): this machine's host name. No lookup and no I/O; the async
  * form only keeps the module's shape (it resolves at once).
  * Python: `socket.gethostname()`.
+ * @group Resolution
  */
 export async function gethostname(): Promise<string> {
   return binding.gethostname();
 }
-/** gethostname(2). See {@link gethostname}. */
+/**
+ * gethostname(2). See {@link gethostname}.
+ * @group Resolution
+ */
 export function gethostnameSync(): string {
   return binding.gethostname();
 }
@@ -400,11 +448,15 @@ function* fqdnSteps(name: unknown): Steps<string> {
  * (getaddrinfo(3) + gethostbyaddr_r(3)); the first of the host name and its
  * aliases that contains a dot, else the host name; `name` itself when the
  * lookup fails. Runs on the thread pool. Python: `socket.getfqdn(name='')`.
+ * @group Resolution
  */
 export function getfqdn(name = ''): Promise<string> {
   return runAsyncChecked(() => fqdnSteps(name));
 }
-/** getfqdn, blocking the calling thread. See {@link getfqdn}. */
+/**
+ * getfqdn, blocking the calling thread. See {@link getfqdn}.
+ * @group Resolution
+ */
 export function getfqdnSync(name = ''): string {
   return runSync(fqdnSteps(name));
 }
@@ -444,11 +496,17 @@ function* protobynameSteps(protocolname: unknown): Steps<number> {
  * (`'http'` -> 80), for `protocolname` (`'tcp'`, `'udp'`) or any. Not found:
  * SocketError `ENOENT` "service/proto not found".
  * Python: `socket.getservbyname(servicename, protocolname=None)`.
+ * @throws {@link SocketError} `ENOENT` (a rejection) when the service is not known.
+ * @group Resolution
  */
 export function getservbyname(servicename: string, protocolname?: string | null): Promise<number> {
   return runAsyncChecked(() => servbynameSteps(servicename, protocolname));
 }
-/** getservbyname_r(3), blocking the calling thread. See {@link getservbyname}. */
+/**
+ * getservbyname_r(3), blocking the calling thread. See {@link getservbyname}.
+ * @throws {@link SocketError} `ENOENT` when the service is not known.
+ * @group Resolution
+ */
 export function getservbynameSync(servicename: string, protocolname?: string | null): number {
   return runSync(servbynameSteps(servicename, protocolname));
 }
@@ -458,11 +516,19 @@ export function getservbynameSync(servicename: string, protocolname?: string | n
  * (80 -> `'http'`). Port outside 0..65535: RangeError. Not found:
  * SocketError `ENOENT` "port/proto not found".
  * Python: `socket.getservbyport(port, protocolname=None)`.
+ * @throws {@link SocketError} `ENOENT` (a rejection) when no service has this port;
+ * RangeError (a rejection) for a port outside 0-65535.
+ * @group Resolution
  */
 export function getservbyport(port: number, protocolname?: string | null): Promise<string> {
   return runAsyncChecked(() => servbyportSteps(port, protocolname));
 }
-/** getservbyport_r(3), blocking the calling thread. See {@link getservbyport}. */
+/**
+ * getservbyport_r(3), blocking the calling thread. See {@link getservbyport}.
+ * @throws {@link SocketError} `ENOENT` when no service has this port; RangeError
+ * for a port outside 0-65535.
+ * @group Resolution
+ */
 export function getservbyportSync(port: number, protocolname?: string | null): string {
   return runSync(servbyportSteps(port, protocolname));
 }
@@ -471,11 +537,17 @@ export function getservbyportSync(port: number, protocolname?: string | null): s
  * getprotobyname_r(3), on the thread pool: the number of a protocol name
  * (`'tcp'` -> 6). Not found: SocketError `ENOENT` "protocol not found".
  * Python: `socket.getprotobyname(protocolname)`.
+ * @throws {@link SocketError} `ENOENT` (a rejection) when the protocol is not known.
+ * @group Resolution
  */
 export function getprotobyname(protocolname: string): Promise<number> {
   return runAsyncChecked(() => protobynameSteps(protocolname));
 }
-/** getprotobyname_r(3), blocking the calling thread. See {@link getprotobyname}. */
+/**
+ * getprotobyname_r(3), blocking the calling thread. See {@link getprotobyname}.
+ * @throws {@link SocketError} `ENOENT` when the protocol is not known.
+ * @group Resolution
+ */
 export function getprotobynameSync(protocolname: string): number {
   return runSync(protobynameSteps(protocolname));
 }
@@ -485,6 +557,7 @@ export function getprotobynameSync(protocolname: string): number {
 /**
  * if_nameindex(3): every network interface, `[index, name][]`.
  * Python: `socket.if_nameindex()`.
+ * @group Resolution
  */
 export function ifNameindex(): [index: number, name: string][] {
   return binding.if_nameindex();
@@ -494,6 +567,8 @@ export function ifNameindex(): [index: number, name: string][] {
  * if_nametoindex(3): the index of interface `ifname`. Unknown name:
  * SocketError `ENODEV` "no interface with this name".
  * Python: `socket.if_nametoindex(if_name)`.
+ * @throws {@link SocketError} `ENODEV` when there is no interface with this name.
+ * @group Resolution
  */
 export function ifNametoindex(ifname: string): number {
   const name = hostText(ifname, 'ifNametoindex', 'ifname');
@@ -505,6 +580,8 @@ export function ifNametoindex(ifname: string): number {
 /**
  * if_indextoname(3): the name of interface number `ifindex`. Unknown index:
  * SocketError `ENXIO`, as in Python. Python: `socket.if_indextoname(if_index)`.
+ * @throws {@link SocketError} `ENXIO` when no interface has this index.
+ * @group Resolution
  */
 export function ifIndextoname(ifindex: number): string {
   checkUint32(ifindex, 'ifindex', 'ifIndextoname');

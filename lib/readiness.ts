@@ -56,7 +56,10 @@ export type Again = typeof AGAIN;
  */
 export type Op<T, A, B> = (ch: Channel, a: A, b: B, flags: number) => T | Again;
 
-/** Options of every async call. */
+/**
+ * Options of every async call.
+ * @group Socket
+ */
 export interface IoOptions {
   /** Aborts the wait: the call rejects with `signal.reason`. */
   signal?: AbortSignal;

@@ -24,7 +24,10 @@ import { argTypeError, checkBytes, checkFd, checkFlags, checkInt, checkSize, che
 
 export type { IoOptions } from './readiness';
 
-/** Bytes in: a Buffer, any TypedArray, a DataView or an ArrayBuffer. */
+/**
+ * Bytes in: a Buffer, any TypedArray, a DataView or an ArrayBuffer.
+ * @group Socket
+ */
 export type Bytes = ArrayBufferView | ArrayBuffer;
 
 const { F_GETFD, F_SETFD, FD_CLOEXEC, F_GETFL, F_SETFL, O_NONBLOCK } = binding.internal;
@@ -37,12 +40,20 @@ let defaultTimeout: number | null = null;
 /** The settled promise of a call that completed at once: no allocation. */
 const DONE: Promise<void> = Promise.resolve();
 
-/** Python's `socket.getdefaulttimeout()`: the timeout new sockets start with (`null`: blocking). */
+/**
+ * Python's `socket.getdefaulttimeout()`: the timeout new sockets start with (`null`: blocking).
+ * @group Socket
+ */
 export function getdefaulttimeout(): number | null {
   return defaultTimeout;
 }
 
-/** Python's `socket.setdefaulttimeout(timeout)`: `null` blocking, `0` non-blocking, `> 0` seconds. */
+/**
+ * Python's `socket.setdefaulttimeout(timeout)`: `null` blocking, `0` non-blocking, `> 0` seconds.
+ * @throws TypeError when `timeout` is not a number or null; RangeError when
+ * it is negative, NaN or infinite.
+ * @group Socket
+ */
 export function setdefaulttimeout(timeout: number | null): void {
   defaultTimeout = checkTimeout('setdefaulttimeout', timeout);
 }
@@ -182,6 +193,46 @@ const opConnectDone: Op<undefined, Address, undefined> = (ch, addr) => {
  * Methods named like the syscall are one syscall (plus, in blocking and
  * timeout modes, the wait for readiness). Methods that are more than one
  * syscall (`sendall`, `connectEx`, `dup`) say so.
+ * @example A TCP echo server on the event loop (one task per connection; a
+ * client that resets ends only its own task):
+ * ```ts
+ * import { Socket, AF_INET, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR } from 'bsdsock';
+ *
+ * const srv = new Socket(AF_INET, SOCK_STREAM);
+ * srv.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
+ * srv.bind(['127.0.0.1', 8881]);
+ * srv.listen();
+ * for (;;) {
+ *   const [conn, addr] = await srv.accept();
+ *   (async () => {
+ *     const buf = Buffer.alloc(4096);
+ *     try {
+ *       for (let n; (n = await conn.recvInto(buf)) > 0; ) await conn.sendall(buf.subarray(0, n));
+ *     } catch (err) {
+ *       console.error(addr, (err as NodeJS.ErrnoException).code); // e.g. ECONNRESET
+ *     } finally {
+ *       conn.close();
+ *     }
+ *   })();
+ * }
+ * ```
+ * @example The same calls, blocking (a script or a worker thread), with a timeout:
+ * ```ts
+ * const s = new Socket(AF_INET, SOCK_STREAM);
+ * s.settimeout(5); // seconds; SocketTimeoutError after that
+ * s.connectSync(['127.0.0.1', 8881]);
+ * s.sendallSync(Buffer.from('hello'));
+ * console.log(s.recvSync(1024).toString());
+ * s.close();
+ * ```
+ * @example A UDP socket:
+ * ```ts
+ * const u = new Socket(AF_INET, SOCK_DGRAM);
+ * u.bind(['127.0.0.1', 0]);
+ * await u.sendto(Buffer.from('ping'), ['127.0.0.1', 9999]);
+ * const [data, from] = await u.recvfrom(2048);
+ * ```
+ * @group Socket
  */
 export class Socket {
   readonly #io: Channel;
@@ -877,9 +928,15 @@ function shrink(buf: Buffer, n: number): Buffer {
   return buf.subarray(0, n);
 }
 
-/** One ancillary data item: `[level, type, data]`. */
+/**
+ * One ancillary data item: `[level, type, data]`.
+ * @group Messages and fds
+ */
 export type AncData = [level: number, type: number, data: Bytes];
-/** What recvmsg returns: `[data or nbytes, ancdata, msgFlags, address]`. */
+/**
+ * What recvmsg returns: `[data or nbytes, ancdata, msgFlags, address]`.
+ * @group Messages and fds
+ */
 export type RecvmsgResult<T> = [T, Array<[number, number, Buffer]>, number, Address | null];
 
 const SLOT: number = binding.SOCKADDR_SLOT;
@@ -933,7 +990,19 @@ function wrapFd(fd: number, family: number, type: number, proto: number): Socket
   }
 }
 
-/** socketpair(2): two connected sockets. Defaults: AF_UNIX, SOCK_STREAM. */
+/**
+ * socketpair(2): two connected sockets. Defaults: AF_UNIX, SOCK_STREAM.
+ * @throws {@link SocketError} from socketpair(2), e.g. `ENOTSUP` (EOPNOTSUPP) for a
+ * family that has no pairs, `EMFILE` when out of fds.
+ * @example
+ * ```ts
+ * const [a, b] = socketpair(); // AF_UNIX, SOCK_STREAM
+ * a.sendallSync(Buffer.from('hi'));
+ * b.recvSync(2); // <Buffer 68 69>
+ * a.close(); b.close();
+ * ```
+ * @group Socket
+ */
 export function socketpair(family: number = AF_UNIX, type: number = SOCK_STREAM, proto = 0): [Socket, Socket] {
   checkInt('socketpair', 'family', family);
   checkInt('socketpair', 'type', type);
@@ -945,6 +1014,8 @@ export function socketpair(family: number = AF_UNIX, type: number = SOCK_STREAM,
 /**
  * Python's `socket.fromfd`: a Socket on a *duplicate* of `fd` (dup(2)); the
  * caller keeps `fd` and must close it.
+ * @throws {@link SocketError} `EBADF` when `fd` is not open (from dup(2)).
+ * @group Socket
  */
 export function fromfd(fd: number, family: number, type: number, proto = 0): Socket {
   const nfd = binding.dup(checkFd('fromfd', fd));

@@ -13,7 +13,10 @@ import { argRangeError, checkBytes, checkSize } from './args';
 import type { Address } from './address';
 import type { Bytes, IoOptions, Socket } from './socket';
 
-/** What a context is for (Python's `ssl.Purpose`). */
+/**
+ * What a context is for (Python's `ssl.Purpose`).
+ * @group TLS
+ */
 export const Purpose = Object.freeze({
   /** A client's context: it authenticates servers (verification and host name check on). */
   SERVER_AUTH: 'SERVER_AUTH',
@@ -22,14 +25,26 @@ export const Purpose = Object.freeze({
 } as const);
 export type Purpose = (typeof Purpose)[keyof typeof Purpose];
 
-/** No peer certificate is asked for or checked (Python's `ssl.CERT_NONE`). */
+/**
+ * No peer certificate is asked for or checked (Python's `ssl.CERT_NONE`).
+ * @group TLS
+ */
 export const CERT_NONE = 0;
-/** A peer certificate is checked if the peer sends one (Python's `ssl.CERT_OPTIONAL`). */
+/**
+ * A peer certificate is checked if the peer sends one (Python's `ssl.CERT_OPTIONAL`).
+ * @group TLS
+ */
 export const CERT_OPTIONAL = 1;
-/** The peer must send a valid certificate (Python's `ssl.CERT_REQUIRED`). */
+/**
+ * The peer must send a valid certificate (Python's `ssl.CERT_REQUIRED`).
+ * @group TLS
+ */
 export const CERT_REQUIRED = 2;
 
-/** Options of {@link SSLContext.wrapSocket}. */
+/**
+ * Options of {@link SSLContext.wrapSocket}.
+ * @group TLS
+ */
 export interface WrapOptions {
   /** The server side of the connection (wrap the accepted socket, never the listener). */
   serverSide?: boolean;
@@ -37,7 +52,10 @@ export interface WrapOptions {
   serverHostname?: string;
 }
 
-/** TLS settings shared by many connections: Python's `ssl.SSLContext`. */
+/**
+ * TLS settings shared by many connections: Python's `ssl.SSLContext`.
+ * @group TLS
+ */
 export class SSLContext {
   /** CERT_NONE, CERT_OPTIONAL or CERT_REQUIRED. */
   verifyMode: number;
@@ -118,6 +136,7 @@ export class SSLContext {
 /**
  * A TLS-wrapped socket: Python's `ssl.SSLSocket`, with the async I/O of
  * {@link Socket}. Not syscalls: each call goes through OpenSSL (node:tls).
+ * @group TLS
  */
 export class SSLSocket {
   /** The wrapped socket. */
@@ -305,6 +324,17 @@ function readable(t: tls.TLSSocket): Promise<void> {
  * certificates are verified against the system CAs (or `cafile` / `cadata`)
  * and their names checked. `Purpose.CLIENT_AUTH` is for servers: add the
  * server's certificate with `loadCertChain`.
+ * @example A TLS client:
+ * ```ts
+ * const ctx = createDefaultContext(Purpose.SERVER_AUTH);
+ * const raw = await createConnection(['example.org', 443]);
+ * const tls = ctx.wrapSocket(raw, { serverHostname: 'example.org' });
+ * await tls.connect();
+ * await tls.sendall(Buffer.from('GET / HTTP/1.0\r\nHost: example.org\r\n\r\n'));
+ * console.log((await tls.recv(4096)).toString());
+ * tls.close();
+ * ```
+ * @group TLS
  */
 export function createDefaultContext(
   purpose: Purpose = Purpose.SERVER_AUTH,
