@@ -155,10 +155,14 @@ describe('item 3: getters that shrink, detach or transfer a buffer already conve
 });
 
 describe('item 4: no undefined behaviour on empty views, cmsgs walked by offsets', () => {
-  it('an empty ancillary item, an empty AF_PACKET hardware address and an empty sockaddr are fine', () => {
+  // These two fail only under UBSan (npm run test:sanitize): memcpy(dst, NULL, 0).
+  it('an empty ancillary item is sent', () => {
     const [x, y] = track(socketpair(AF_UNIX, SOCK_DGRAM));
     expect(x.sendmsgSync([b('e')], [[0, 0, new Uint8Array(0)]])).toBe(1);
     expect(y.recvmsgSync(4, 64)).toEqual([b('e'), [], 0, null]);
+  });
+
+  it('an empty AF_PACKET hardware address and an empty sockaddr are fine', () => {
     const sll = binding.packSockaddr(AF_PACKET, ['lo', 0x0800, 0, 0, new Uint8Array(0)]);
     expect(sll.length).toBe(20);
     expect(binding.unpackSockaddr(sll)).toEqual(['lo', 0x0800, 0, 0, Buffer.alloc(0)]);
