@@ -2,13 +2,13 @@
 // can never drift apart: `sources` or `defines` or `cflags_cc` of the one
 // target, as a CMake list (";"-separated). binding.gyp is JSON plus
 // `#` comments (gyp's Python-literal syntax, as this file uses it).
-'use strict';
-const fs = require('node:fs');
-const path = require('node:path');
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const what = process.argv[2];
 const text = fs
-  .readFileSync(path.join(__dirname, '..', 'binding.gyp'), 'utf8')
+  .readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'binding.gyp'), 'utf8')
   .split('\n')
   .filter((line) => !/^\s*#/.test(line))
   .join('\n');
