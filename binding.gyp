@@ -14,8 +14,13 @@
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       # C++ exceptions on, chosen once here: a Napi call that fails throws, so
-      # no error can be silently dropped.
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      # no error can be silently dropped. NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS:
+      # an error that cannot be thrown because the environment is being torn
+      # down (worker.terminate()) is dropped instead of rethrown from
+      # node-addon-api's own catch block, which is std::terminate for the
+      # whole process (issue 8, item 2). Keep CMakeLists.txt in step.
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED",
+                  "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],

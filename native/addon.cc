@@ -48,8 +48,13 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   }
   data->env = env;
   env.SetInstanceData<AddonData, FinalizeData>(data);
+  // Without the hook a worker's fds would leak and its poll handles would
+  // outlive its loop: refuse to load rather than run without it. (data is
+  // instance data already: FinalizeData frees it.)
   napi_async_cleanup_hook_handle h;
-  napi_add_async_cleanup_hook(env, AsyncCleanup, data, &h);
+  napi_status st = napi_add_async_cleanup_hook(env, AsyncCleanup, data, &h);
+  if (st != napi_ok)
+    throw Napi::Error::New(env, "bsdsock: napi_add_async_cleanup_hook failed (napi_status " + std::to_string(st) + ")");
 
   exports.Set("openFdCount", Napi::Function::New(env, OpenFds, "openFdCount"));
   InitErrors(env, exports);

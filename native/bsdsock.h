@@ -13,6 +13,8 @@
 #include <cerrno>
 
 #include <cstddef>
+#include <cstring>
+#include <limits>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -56,13 +58,37 @@ AddonData* GetData(Napi::Env env);
 
 // Argument checks: a wrong type is a TypeError naming the argument, never a
 // crash, never a silent coercion.
+//
+// IntIn is the one place a JS number becomes a C integer: not a number, NaN
+// or a fraction is a TypeError (Python: "cannot be interpreted as an
+// integer"), a whole number outside [min, max] (the C type's range, or a
+// tighter one) is a RangeError (Python's OverflowError). Never a wrap: 2**32+1
+// is not 1. It reads a number only (no valueOf), so it runs no JS.
+int64_t IntIn(Napi::Env env, napi_value v, const char* name, int64_t min, int64_t max);
+template <class T>
+T IntOf(Napi::Env env, napi_value v, const char* name) {
+  return static_cast<T>(IntIn(env, v, name, static_cast<int64_t>(std::numeric_limits<T>::min()),
+                              static_cast<int64_t>(std::numeric_limits<T>::max())));
+}
 int32_t ArgInt(const Napi::CallbackInfo& info, size_t i, const char* name);
 int32_t ArgIntOr(const Napi::CallbackInfo& info, size_t i, const char* name, int32_t dflt);
+// Any integer JS can hold exactly (|n| <= 2^53 - 1).
 int64_t ArgInt64(const Napi::CallbackInfo& info, size_t i, const char* name);
 // A finite whole number within 2^53: safe to cast to int64_t.
 bool IsInteger(double d);
 
+// strerror(3) through strerror_r: the text of errno `err`, safe on any
+// thread (the main thread, workers and pool threads run at once).
+std::string ErrnoMessage(int err);
+
 // A view of caller-owned bytes: Buffer, any TypedArray, DataView, ArrayBuffer.
+// A buffer whose ArrayBuffer was detached (transferred) is a TypeError.
+//
+// The pointer is valid only until JS runs again: a getter, a valueOf or a
+// Proxy trap can detach, transfer or shrink the buffer and free its memory
+// (CPython #143637 / #143988). So a binding first reads every JS value it
+// needs (every array element, every address), and only then takes raw
+// pointers, with no JS in between, right before the syscall.
 struct Bytes {
   char* data;
   size_t len;
@@ -70,6 +96,11 @@ struct Bytes {
 Bytes ArgBytes(const Napi::CallbackInfo& info, size_t i, const char* name);
 bool IsBytes(Napi::Value v);
 Bytes ToBytes(Napi::Env env, Napi::Value v, const char* name);
+// memcpy that is a no-op for n == 0: an empty view may have a NULL data
+// pointer, and memcpy(dst, NULL, 0) is undefined behaviour (UBSan).
+inline void CopyBytes(void* dst, const void* src, size_t n) {
+  if (n > 0) memcpy(dst, src, n);
+}
 
 // sockaddr <-> JS address in Python's formats (see sockaddr.cc).
 struct SockAddr {

@@ -6,20 +6,38 @@
 #include "bsdsock.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace bsdsock {
 
+// strerror_r comes in two flavours: GNU (returns the text) and XSI (fills
+// the buffer, returns 0). Overloads pick whichever this libc has.
+[[maybe_unused]] static const char* StrerrorResult(const char* r, const char*) { return r; }
+[[maybe_unused]] static const char* StrerrorResult(int r, const char* buf) { return r == 0 ? buf : nullptr; }
+
+std::string ErrnoMessage(int err) {
+  char buf[256];
+  buf[0] = '\0';
+  const char* m = StrerrorResult(strerror_r(err, buf, sizeof buf), buf);
+  if (m == nullptr || *m == '\0') return "Unknown error " + std::to_string(err);
+  return m;
+}
+
 void ThrowErrno(Napi::Env env, int err, const char* syscall, Napi::Value address) {
   AddonData* data = GetData(env);
   Napi::Value addr = address.IsEmpty() ? env.Undefined() : address;
+  // When the environment is being torn down (worker.terminate()), Call
+  // fails and throws a Napi::Error; node-addon-api then drops it, as
+  // NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS asks (binding.gyp).
   if (!data->error_factory.IsEmpty()) {
     Napi::Value e = data->error_factory.Call(
         {Napi::Number::New(env, err), Napi::String::New(env, syscall), addr});
     throw Napi::Error(env, e);
   }
   // Only reached if the addon is used without lib/ (no factory registered).
-  Napi::Error e = Napi::Error::New(env, std::string(syscall) + ": " + strerror(err));
+  Napi::Error e = Napi::Error::New(env, std::string(syscall) + ": " + ErrnoMessage(err));
   e.Set("errno", Napi::Number::New(env, err));
   e.Set("syscall", Napi::String::New(env, syscall));
   throw e;
@@ -37,20 +55,38 @@ static std::string ArgMsg(const char* name, const char* what) {
   return std::string("The \"") + name + "\" argument must be " + what;
 }
 
-int64_t ArgInt64(const Napi::CallbackInfo& info, size_t i, const char* name) {
+static std::string NumText(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  // The shortest of %.15g / %.17g that reads back as d (1.7, not 1.7000000000000002).
+  char buf[32];
+  snprintf(buf, sizeof buf, "%.15g", d);
+  if (strtod(buf, nullptr) != d) snprintf(buf, sizeof buf, "%.17g", d);
+  return buf;
+}
+
+int64_t IntIn(Napi::Env env, napi_value v, const char* name, int64_t min, int64_t max) {
   double d;
-  // One N-API call: napi_number_expected for anything that is not a number.
-  if (napi_get_value_double(info.Env(), info[i], &d) != napi_ok)
-    throw Napi::TypeError::New(info.Env(), ArgMsg(name, "an integer"));
-  if (!IsInteger(d)) throw Napi::RangeError::New(info.Env(), ArgMsg(name, "an integer"));
+  // One N-API call, and no JS: napi_number_expected for anything that is not
+  // a number (a Number object's valueOf is never called).
+  if (napi_get_value_double(env, v, &d) != napi_ok)
+    throw Napi::TypeError::New(env, ArgMsg(name, "an integer"));
+  if (std::isnan(d) || (std::isfinite(d) && std::trunc(d) != d))
+    throw Napi::TypeError::New(env, ArgMsg(name, "an integer") + ", got " + NumText(d));
+  // Compared as doubles before any cast: every bound here is exact in a double
+  // except INT64_MAX, which no JS integer reaches (2^53 is the limit of IsInteger).
+  if (!IsInteger(d) || d < static_cast<double>(min) || d > static_cast<double>(max))
+    throw Napi::RangeError::New(env, ArgMsg(name, "in the range ") + std::to_string(min) + " to " +
+                                         std::to_string(max) + ", got " + NumText(d));
   return static_cast<int64_t>(d);
 }
 
+int64_t ArgInt64(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  return IntIn(info.Env(), info[i], name, -9007199254740991LL, 9007199254740991LL);
+}
+
 int32_t ArgInt(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  int64_t v = ArgInt64(info, i, name);
-  if (v < INT32_MIN || v > INT32_MAX)
-    throw Napi::RangeError::New(info.Env(), ArgMsg(name, "a 32-bit integer"));
-  return static_cast<int32_t>(v);
+  return IntOf<int32_t>(info.Env(), info[i], name);
 }
 
 int32_t ArgIntOr(const Napi::CallbackInfo& info, size_t i, const char* name, int32_t dflt) {
@@ -69,8 +105,18 @@ static size_t ElementSize(napi_typedarray_type t) {
   }
 }
 
+// A view over a detached ArrayBuffer reports length 0 (and maybe a stale or
+// NULL pointer): reading 0 bytes into it would look like EOF, so it is an
+// error, as Python's "operation on released buffer".
+static void CheckAttached(Napi::Env env, napi_value ab, const char* name) {
+  bool detached = false;
+  if (napi_is_detached_arraybuffer(env, ab, &detached) == napi_ok && detached)
+    throw Napi::TypeError::New(env, ArgMsg(name, "a buffer that is not detached (its ArrayBuffer was transferred or detached)"));
+}
+
 // On the hot path (every send and recv): a TypedArray costs two N-API calls
-// (napi_get_typedarray_info hands back the data pointer already offset).
+// (napi_get_typedarray_info hands back the data pointer already offset); the
+// detached check costs one more, only for an empty view.
 Bytes ToBytes(Napi::Env env, Napi::Value v, const char* name) {
   bool is = false;
   napi_is_typedarray(env, v, &is);
@@ -78,16 +124,26 @@ Bytes ToBytes(Napi::Env env, Napi::Value v, const char* name) {
     napi_typedarray_type type;
     size_t length = 0;
     void* data = nullptr;
-    if (napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr) == napi_ok)
+    napi_value ab = nullptr;
+    if (napi_get_typedarray_info(env, v, &type, &length, &data, &ab, nullptr) == napi_ok) {
+      if (length == 0) CheckAttached(env, ab, name);
       return {static_cast<char*>(data), length * ElementSize(type)};
+    }
   }
   if (v.IsDataView()) {
-    Napi::DataView dv = v.As<Napi::DataView>();
-    return {static_cast<char*>(dv.Data()), dv.ByteLength()};
+    size_t length = 0;
+    void* data = nullptr;
+    napi_value ab = nullptr;
+    if (napi_get_dataview_info(env, v, &length, &data, &ab, nullptr) == napi_ok) {
+      CheckAttached(env, ab, name);
+      return {static_cast<char*>(data), length};
+    }
   }
   if (v.IsArrayBuffer()) {
     Napi::ArrayBuffer ab = v.As<Napi::ArrayBuffer>();
-    return {static_cast<char*>(ab.Data()), ab.ByteLength()};
+    size_t length = ab.ByteLength();
+    if (length == 0) CheckAttached(env, ab, name);
+    return {static_cast<char*>(ab.Data()), length};
   }
   throw Napi::TypeError::New(
       env, ArgMsg(name, "a Buffer, TypedArray, DataView or ArrayBuffer"));
@@ -104,7 +160,7 @@ static Napi::Value SetErrorFactory(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value StrError(const Napi::CallbackInfo& info) {
-  return Napi::String::New(info.Env(), strerror(ArgInt(info, 0, "errno")));
+  return Napi::String::New(info.Env(), ErrnoMessage(ArgInt(info, 0, "errno")));
 }
 
 void InitErrors(Napi::Env env, Napi::Object exports) {

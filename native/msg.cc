@@ -36,13 +36,26 @@ static Napi::Array ArgArray(const Napi::CallbackInfo& info, size_t i, const char
   return info[i].As<Napi::Array>();
 }
 
-// Fill iovecs from an array of byte views.
-static void Iovecs(Napi::Env env, Napi::Array bufs, std::vector<iovec>* iov, const char* name) {
+// The elements of an array of byte views, read (getters run) but not yet
+// converted: see "Bytes" in bsdsock.h for why the two steps are apart.
+static std::vector<Napi::Value> Elements(Napi::Env env, Napi::Array bufs, uint32_t n) {
+  std::vector<Napi::Value> v;
+  v.reserve(n);
+  for (uint32_t i = 0; i < n; i++) v.push_back(bufs.Get(i));
+  return v;
+}
+
+static std::vector<Napi::Value> BufferValues(Napi::Env env, Napi::Array bufs, const char* name) {
   uint32_t n = bufs.Length();
   if (n > kMaxIov) throw Napi::RangeError::New(env, std::string(name) + ": at most 1024 buffers per message");
-  iov->resize(n);
-  for (uint32_t i = 0; i < n; i++) {
-    Bytes b = ToBytes(env, bufs.Get(i), name);
+  return Elements(env, bufs, n);
+}
+
+// iovecs over values already read: no JS runs here.
+static void Iovecs(Napi::Env env, const std::vector<Napi::Value>& bufs, std::vector<iovec>* iov, const char* name) {
+  iov->resize(bufs.size());
+  for (size_t i = 0; i < bufs.size(); i++) {
+    Bytes b = ToBytes(env, bufs[i], name);
     (*iov)[i] = {b.data, b.len};
   }
 }
@@ -52,11 +65,26 @@ static void Iovecs(Napi::Env env, Napi::Array bufs, std::vector<iovec>* iov, con
 static Napi::Value Sendmsg(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = ArgInt(info, 0, "fd");
-  std::vector<iovec> iov;
-  Iovecs(env, ArgArray(info, 1, "buffers"), &iov, "buffers");
+  // 1. Every JS value, every getter: buffers, ancillary items, address.
+  std::vector<Napi::Value> bufs = BufferValues(env, ArgArray(info, 1, "buffers"), "buffers");
   Napi::Array anc = info[2].IsUndefined() ? Napi::Array::New(env) : ArgArray(info, 2, "ancdata");
   int flags = ArgIntOr(info, 3, "flags", 0) | kSendFlags;
-
+  struct Item {
+    int level, type;
+    Napi::Value data;
+    Bytes bytes;
+  };
+  std::vector<Item> items;
+  std::vector<Napi::Value> anc_values = Elements(env, anc, anc.Length());
+  for (Napi::Value item : anc_values) {
+    if (!item.IsArray() || item.As<Napi::Array>().Length() != 3)
+      ThrowType(env, "ancillary data items must be [level, type, data]");
+    Napi::Array t = item.As<Napi::Array>();
+    Napi::Value lv = t.Get(0u), tv = t.Get(1u), dv = t.Get(2u);
+    // cmsg_level and cmsg_type are C ints: 2**40+1 is a RangeError, never
+    // SOL_SOCKET by wrapping (which would pass fd 0 to the peer).
+    items.push_back({IntOf<int>(env, lv, "ancillary data level"), IntOf<int>(env, tv, "ancillary data type"), dv, {}});
+  }
   msghdr msg{};
   SockAddr sa;
   if (!info[4].IsNull() && !info[4].IsUndefined()) {
@@ -64,24 +92,16 @@ static Napi::Value Sendmsg(const Napi::CallbackInfo& info) {
     msg.msg_name = sa.sa();
     msg.msg_namelen = sa.len;
   }
+  // 2. Raw pointers, with no JS in between, until the syscall.
+  std::vector<iovec> iov;
+  Iovecs(env, bufs, &iov, "buffers");
   msg.msg_iov = iov.data();
   msg.msg_iovlen = iov.size();
-
   size_t space = 0;
-  std::vector<Bytes> items;
-  std::vector<std::pair<int, int>> kinds;
-  for (uint32_t i = 0; i < anc.Length(); i++) {
-    Napi::Value item = anc.Get(i);
-    if (!item.IsArray() || item.As<Napi::Array>().Length() != 3)
-      ThrowType(env, "ancillary data items must be [level, type, data]");
-    Napi::Array t = item.As<Napi::Array>();
-    Napi::Value lv = t.Get(0u), tv = t.Get(1u);
-    if (!lv.IsNumber() || !tv.IsNumber()) ThrowType(env, "ancillary data level and type must be integers");
-    Bytes data = ToBytes(env, t.Get(2u), "ancillary data");
-    if (data.len > 65535) ThrowRange(env, "ancillary data item too large");
-    items.push_back(data);
-    kinds.emplace_back(lv.As<Napi::Number>().Int32Value(), tv.As<Napi::Number>().Int32Value());
-    space += CMSG_SPACE(data.len);
+  for (Item& it : items) {
+    it.bytes = ToBytes(env, it.data, "ancillary data");
+    if (it.bytes.len > 65535) ThrowRange(env, "ancillary data item too large");
+    space += CMSG_SPACE(it.bytes.len);
   }
   std::vector<char> control(space);
   if (space > 0) {
@@ -89,10 +109,10 @@ static Napi::Value Sendmsg(const Napi::CallbackInfo& info) {
     msg.msg_controllen = space;
     cmsghdr* c = CMSG_FIRSTHDR(&msg);
     for (size_t i = 0; i < items.size(); i++, c = CMSG_NXTHDR(&msg, c)) {
-      c->cmsg_level = kinds[i].first;
-      c->cmsg_type = kinds[i].second;
-      c->cmsg_len = CMSG_LEN(items[i].len);
-      memcpy(CMSG_DATA(c), items[i].data, items[i].len);
+      c->cmsg_level = items[i].level;
+      c->cmsg_type = items[i].type;
+      c->cmsg_len = CMSG_LEN(items[i].bytes.len);
+      CopyBytes(CMSG_DATA(c), items[i].bytes.data, items[i].bytes.len);
     }
   }
   ssize_t r;
@@ -106,12 +126,14 @@ static Napi::Value Sendmsg(const Napi::CallbackInfo& info) {
 static Napi::Value Recvmsg(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = ArgInt(info, 0, "fd");
-  std::vector<iovec> iov;
-  Iovecs(env, ArgArray(info, 1, "buffers"), &iov, "buffers");
+  std::vector<Napi::Value> bufs = BufferValues(env, ArgArray(info, 1, "buffers"), "buffers");
   int ancbufsize = ArgIntOr(info, 2, "ancbufsize", 0);
   if (ancbufsize < 0 || ancbufsize > 1 << 20) ThrowRange(env, "ancbufsize out of range (0-1048576)");
   int user_flags = ArgIntOr(info, 3, "flags", 0);
   int flags = user_flags | kRecvmsgFlags;
+  // Pointers last: a getter among the buffers may have detached an earlier one.
+  std::vector<iovec> iov;
+  Iovecs(env, bufs, &iov, "buffers");
 
   SockAddr sa;
   memset(&sa.storage, 0, sizeof(sa_family_t));
@@ -130,21 +152,36 @@ static Napi::Value Recvmsg(const Napi::CallbackInfo& info) {
   while (r == -1 && errno == EINTR);
   if (r == -1) return Napi::Number::New(env, -errno);
 
-  Napi::Array anc = Napi::Array::New(env);
-  uint32_t n = 0;
-  if (msg.msg_controllen > 0) {
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-      // A truncated control buffer may end inside an item: keep what fits.
-      char* end = static_cast<char*>(msg.msg_control) + msg.msg_controllen;
-      char* data = reinterpret_cast<char*>(CMSG_DATA(c));
-      size_t len = c->cmsg_len > CMSG_LEN(0) ? c->cmsg_len - CMSG_LEN(0) : 0;
-      if (data + len > end) len = data < end ? static_cast<size_t>(end - data) : 0;
-      Napi::Array t = Napi::Array::New(env, 3);
-      t.Set(0u, Napi::Number::New(env, c->cmsg_level));
-      t.Set(1u, Napi::Number::New(env, c->cmsg_type));
-      t.Set(2u, Napi::Buffer<char>::Copy(env, data, len));
-      anc.Set(n++, t);
-    }
+  // The received cmsgs, collected before any JS value is made. Walked by
+  // offsets within the control buffer, never by pointers past its end
+  // (CPython's cmsg_min_space / get_cmsg_data_len do the same): a truncated
+  // buffer (MSG_CTRUNC) may end inside an item; keep what fits.
+  struct Cmsg {
+    int level, type;
+    size_t off, len;
+  };
+  std::vector<Cmsg> cmsgs;
+  const size_t total = msg.msg_controllen < control.size() ? msg.msg_controllen : control.size();
+  const size_t hdr = CMSG_LEN(0);
+  size_t off = 0;
+  while (total >= hdr && off <= total - hdr) {
+    cmsghdr c;
+    memcpy(&c, control.data() + off, sizeof c);
+    if (c.cmsg_len < hdr) break;
+    size_t len = c.cmsg_len - hdr;
+    size_t avail = total - off - hdr;
+    cmsgs.push_back({c.cmsg_level, c.cmsg_type, off + hdr, len < avail ? len : avail});
+    size_t step = CMSG_SPACE(len);
+    if (step > total - off) break;
+    off += step;
+  }
+  Napi::Array anc = Napi::Array::New(env, cmsgs.size());
+  for (uint32_t i = 0; i < cmsgs.size(); i++) {
+    Napi::Array t = Napi::Array::New(env, 3);
+    t.Set(0u, Napi::Number::New(env, cmsgs[i].level));
+    t.Set(1u, Napi::Number::New(env, cmsgs[i].type));
+    t.Set(2u, Napi::Buffer<char>::Copy(env, control.data() + cmsgs[i].off, cmsgs[i].len));
+    anc.Set(i, t);
   }
   Napi::Array out = Napi::Array::New(env, 4);
   out.Set(0u, Napi::Number::New(env, static_cast<double>(r)));
@@ -175,13 +212,17 @@ static Batch BatchArgs(const Napi::CallbackInfo& info, uint32_t* count) {
   Napi::Array bufs = ArgArray(info, 1, "buffers");
   if (!info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
     ThrowType(env, "The \"meta\" argument must be an Int32Array");
-  Napi::Int32Array meta = info[2].As<Napi::Int32Array>();
   uint32_t n = bufs.Length();
   if (*count > 0 && *count < n) n = *count;
   if (n > kMaxIov) n = kMaxIov;
-  if (meta.ElementLength() < 2 * static_cast<size_t>(n)) ThrowRange(env, "meta must hold 2 entries per message");
+  // 1. Every element read (getters run: they may shrink meta's resizable
+  // buffer, detach names or an earlier buffer) ...
+  std::vector<Napi::Value> values = Elements(env, bufs, n);
+  // 2. ... then every pointer and length taken, with no JS in between.
+  Bytes meta = ToBytes(env, info[2], "meta");
+  if (meta.len / sizeof(int32_t) < 2 * static_cast<size_t>(n)) ThrowRange(env, "meta must hold 2 entries per message");
   Batch b;
-  b.meta = meta.Data();
+  b.meta = reinterpret_cast<int32_t*>(meta.data);
   b.names = nullptr;
   if (!info[3].IsNull() && !info[3].IsUndefined()) {
     Bytes names = ToBytes(env, info[3], "names");
@@ -191,7 +232,7 @@ static Batch BatchArgs(const Napi::CallbackInfo& info, uint32_t* count) {
   b.msgs.assign(n, mmsghdr{});
   b.iov.resize(n);
   for (uint32_t i = 0; i < n; i++) {
-    Bytes buf = ToBytes(env, bufs.Get(i), "buffers");
+    Bytes buf = ToBytes(env, values[i], "buffers");
     b.iov[i] = {buf.data, buf.len};
     b.msgs[i].msg_hdr.msg_iov = &b.iov[i];
     b.msgs[i].msg_hdr.msg_iovlen = 1;
@@ -205,9 +246,9 @@ static Batch BatchArgs(const Napi::CallbackInfo& info, uint32_t* count) {
 // Never waits for a full batch: MSG_WAITFORONE semantics on a nonblocking fd.
 static Napi::Value Recvmmsg(const Napi::CallbackInfo& info) {
   int fd = ArgInt(info, 0, "fd");
+  int flags = ArgIntOr(info, 4, "flags", 0);
   uint32_t n = 0;
   Batch b = BatchArgs(info, &n);
-  int flags = ArgIntOr(info, 4, "flags", 0);
   for (uint32_t i = 0; i < n; i++)
     if (b.names) b.msgs[i].msg_hdr.msg_namelen = kSlot;
   int r;
@@ -230,8 +271,8 @@ static Napi::Value Sendmmsg(const Napi::CallbackInfo& info) {
   int32_t want = ArgIntOr(info, 5, "count", 0);
   if (want < 0) ThrowRange(env, "count must not be negative");
   uint32_t n = static_cast<uint32_t>(want);
-  Batch b = BatchArgs(info, &n);
   int flags = ArgIntOr(info, 4, "flags", 0) | kSendFlags;
+  Batch b = BatchArgs(info, &n);
   for (uint32_t i = 0; i < n; i++) {
     int32_t len = b.meta[2 * i], alen = b.meta[2 * i + 1];
     if (len < 0 || static_cast<size_t>(len) > b.iov[i].iov_len) ThrowRange(env, "meta byte count exceeds its buffer");

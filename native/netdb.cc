@@ -156,7 +156,12 @@ static Napi::Value AsyncLookup(const Napi::CallbackInfo& info) {
   req->Parse(info);
   auto* w = new LookupWorker(info.Env(), R::kName, std::move(req));
   Napi::Promise p = w->Promise();
-  w->Queue();
+  try {
+    w->Queue();
+  } catch (...) {
+    delete w;  // never queued: nobody else will
+    throw;
+  }
   return p;
 }
 
@@ -463,17 +468,18 @@ static Napi::Value Gethostname(const Napi::CallbackInfo& info) {
 // if_nameindex() -> [[index, name], ...]
 static Napi::Value IfNameindex(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  struct if_nameindex* ni = if_nameindex();
+  // Freed however this ends: building the JS array can throw (a setter on
+  // Array.prototype, an environment going away).
+  std::unique_ptr<struct if_nameindex, void (*)(struct if_nameindex*)> ni(if_nameindex(), if_freenameindex);
   if (ni == nullptr) ThrowErrno(env, errno, "if_nameindex");
   Napi::Array out = Napi::Array::New(env);
   uint32_t n = 0;
-  for (struct if_nameindex* p = ni; p->if_index != 0 || p->if_name != nullptr; ++p) {
+  for (struct if_nameindex* p = ni.get(); p->if_index != 0 || p->if_name != nullptr; ++p) {
     Napi::Array t = Napi::Array::New(env, 2);
     t.Set(0u, Napi::Number::New(env, p->if_index));
     t.Set(1u, Napi::String::New(env, p->if_name));
     out.Set(n++, t);
   }
-  if_freenameindex(ni);
   return out;
 }
 

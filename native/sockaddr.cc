@@ -14,10 +14,12 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #ifdef __linux__
 #include <linux/if_packet.h>
 #include <linux/netlink.h>
+#include <linux/vm_sockets.h>
 #endif
 
 namespace bsdsock {
@@ -25,36 +27,46 @@ namespace bsdsock {
 static Napi::Value Elem(Napi::Array a, uint32_t i) { return a.Get(i); }
 
 static uint32_t UIntIn(Napi::Env env, Napi::Value v, uint32_t max, const char* what) {
-  if (!v.IsNumber()) throw Napi::TypeError::New(env, std::string(what) + " must be an integer");
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (!IsInteger(d)) throw Napi::TypeError::New(env, std::string(what) + " must be an integer");
-  if (d < 0 || d > max)
-    throw Napi::RangeError::New(env, std::string(what) + " must be 0-" + std::to_string(max) +
-                                         ", got " + std::to_string(static_cast<int64_t>(d)));
-  return static_cast<uint32_t>(d);
+  return static_cast<uint32_t>(IntIn(env, v, what, 0, max));
 }
 
-static Napi::Array HostPortTuple(Napi::Env env, Napi::Value addr, uint32_t min, uint32_t max,
-                                 const char* fam) {
+// A tuple's elements, each read exactly once: an element may be a getter, and
+// a check on one read followed by a use of a second read could see two
+// different values.
+static std::vector<Napi::Value> HostPortTuple(Napi::Env env, Napi::Value addr, uint32_t min, uint32_t max,
+                                              const char* fam) {
   if (!addr.IsArray())
     throw Napi::TypeError::New(env, std::string(fam) + " address must be an array [host, port" +
                                         (max > 2 ? ", flowinfo?, scopeId?]" : "]"));
   Napi::Array a = addr.As<Napi::Array>();
-  if (a.Length() < min || a.Length() > max)
+  uint32_t n = a.Length();
+  if (n < min || n > max)
     throw Napi::TypeError::New(env, std::string(fam) + " address must have " +
                                         std::to_string(min) + (max > min ? " to " + std::to_string(max) : "") +
-                                        " elements, got " + std::to_string(a.Length()));
-  if (!Elem(a, 0).IsString())
+                                        " elements, got " + std::to_string(n));
+  std::vector<Napi::Value> v;
+  for (uint32_t i = 0; i < n; i++) v.push_back(Elem(a, i));
+  if (!v[0].IsString())
     throw Napi::TypeError::New(env, std::string(fam) + " address host must be a string");
-  return a;
+  return v;
+}
+
+// A host string for C: an embedded NUL would end it early in inet_pton
+// ("127.0.0.1\0junk" binding 127.0.0.1), so it is an error, as Python's
+// "embedded null character".
+static std::string HostString(Napi::Env env, Napi::Value v, const char* fam) {
+  std::string host = v.As<Napi::String>().Utf8Value();
+  if (host.find('\0') != std::string::npos)
+    throw Napi::TypeError::New(env, std::string(fam) + " address host must not contain NUL bytes");
+  return host;
 }
 
 static void ParseInet(Napi::Env env, Napi::Value addr, SockAddr* out) {
-  Napi::Array a = HostPortTuple(env, addr, 2, 2, "AF_INET");
-  std::string host = Elem(a, 0).As<Napi::String>().Utf8Value();
+  std::vector<Napi::Value> a = HostPortTuple(env, addr, 2, 2, "AF_INET");
+  std::string host = HostString(env, a[0], "AF_INET");
   auto* sin = reinterpret_cast<sockaddr_in*>(&out->storage);
   sin->sin_family = AF_INET;
-  sin->sin_port = htons(static_cast<uint16_t>(UIntIn(env, Elem(a, 1), 65535, "port")));
+  sin->sin_port = htons(static_cast<uint16_t>(UIntIn(env, a[1], 65535, "port")));
   if (host.empty()) {
     sin->sin_addr.s_addr = htonl(INADDR_ANY);
   } else if (host == "<broadcast>") {
@@ -65,26 +77,36 @@ static void ParseInet(Napi::Env env, Napi::Value addr, SockAddr* out) {
   out->len = sizeof(sockaddr_in);
 }
 
-// "fe80::1%eth0" / "fe80::1%2": the part after '%' is an interface name or index.
+// "fe80::1%eth0" / "fe80::1%2": the part after '%' is an interface name or a
+// decimal index. An index must fit a uint32_t: "%4294967297" is not scope 1
+// and "%-1" is not 4294967295 (strtoul would wrap both).
 static uint32_t ScopeOf(Napi::Env env, const std::string& scope) {
-  char* end = nullptr;
-  unsigned long n = strtoul(scope.c_str(), &end, 10);
-  if (!scope.empty() && *end == '\0') return static_cast<uint32_t>(n);
-  unsigned idx = if_nametoindex(scope.c_str());
+  size_t digits = scope.find_first_not_of("0123456789", scope[0] == '-' || scope[0] == '+' ? 1 : 0);
+  bool numeric = digits == std::string::npos && scope.size() > (scope[0] == '-' || scope[0] == '+' ? 1u : 0u);
+  if (numeric) {
+    bool negative = scope[0] == '-';
+    uint64_t n = 0;
+    for (size_t i = scope[0] == '-' || scope[0] == '+' ? 1 : 0; i < scope.size() && n <= 0xffffffffu; i++)
+      n = n * 10 + static_cast<uint64_t>(scope[i] - '0');
+    if ((negative && n != 0) || n > 0xffffffffu)
+      throw Napi::RangeError::New(env, "IPv6 scope id must be 0-4294967295, got \"" + scope + "\"");
+    return static_cast<uint32_t>(n);
+  }
+  unsigned idx = scope.empty() ? 0 : if_nametoindex(scope.c_str());
   if (idx == 0) throw Napi::TypeError::New(env, "unknown IPv6 scope (interface): \"" + scope + "\"");
   return idx;
 }
 
 static void ParseInet6(Napi::Env env, Napi::Value addr, SockAddr* out) {
-  Napi::Array a = HostPortTuple(env, addr, 2, 4, "AF_INET6");
-  std::string host = Elem(a, 0).As<Napi::String>().Utf8Value();
+  std::vector<Napi::Value> a = HostPortTuple(env, addr, 2, 4, "AF_INET6");
+  std::string host = HostString(env, a[0], "AF_INET6");
   auto* sin6 = reinterpret_cast<sockaddr_in6*>(&out->storage);
   sin6->sin6_family = AF_INET6;
-  sin6->sin6_port = htons(static_cast<uint16_t>(UIntIn(env, Elem(a, 1), 65535, "port")));
-  if (a.Length() > 2 && !Elem(a, 2).IsUndefined())
-    sin6->sin6_flowinfo = htonl(UIntIn(env, Elem(a, 2), 0xfffff, "flowinfo"));
-  if (a.Length() > 3 && !Elem(a, 3).IsUndefined())
-    sin6->sin6_scope_id = UIntIn(env, Elem(a, 3), 0xffffffffu, "scopeId");
+  sin6->sin6_port = htons(static_cast<uint16_t>(UIntIn(env, a[1], 65535, "port")));
+  if (a.size() > 2 && !a[2].IsUndefined())
+    sin6->sin6_flowinfo = htonl(UIntIn(env, a[2], 0xfffff, "flowinfo"));
+  if (a.size() > 3 && !a[3].IsUndefined())
+    sin6->sin6_scope_id = UIntIn(env, a[3], 0xffffffffu, "scopeId");
   if (host.empty()) {
     sin6->sin6_addr = in6addr_any;
   } else {
@@ -128,25 +150,32 @@ static void ParseUnix(Napi::Env env, Napi::Value addr, SockAddr* out) {
 static void ParsePacket(Napi::Env env, Napi::Value addr, SockAddr* out) {
   if (!addr.IsArray())
     throw Napi::TypeError::New(env, "AF_PACKET address must be [ifname, proto, pkttype?, hatype?, addr?]");
-  Napi::Array a = addr.As<Napi::Array>();
-  if (a.Length() < 2 || a.Length() > 5 || !Elem(a, 0).IsString())
+  Napi::Array arr = addr.As<Napi::Array>();
+  uint32_t n = arr.Length();
+  if (n < 2 || n > 5)
+    throw Napi::TypeError::New(env, "AF_PACKET address must be [ifname, proto, pkttype?, hatype?, addr?]");
+  // Every element read first (getters run here), the hardware address
+  // converted to a pointer last.
+  std::vector<Napi::Value> a;
+  for (uint32_t i = 0; i < n; i++) a.push_back(Elem(arr, i));
+  if (!a[0].IsString())
     throw Napi::TypeError::New(env, "AF_PACKET address must be [ifname, proto, pkttype?, hatype?, addr?]");
   auto* sll = reinterpret_cast<sockaddr_ll*>(&out->storage);
   sll->sll_family = AF_PACKET;
-  std::string ifname = Elem(a, 0).As<Napi::String>().Utf8Value();
+  std::string ifname = HostString(env, a[0], "AF_PACKET");
+  sll->sll_protocol = htons(static_cast<uint16_t>(UIntIn(env, a[1], 65535, "proto")));
+  if (n > 2) sll->sll_pkttype = static_cast<unsigned char>(UIntIn(env, a[2], 255, "pkttype"));
+  if (n > 3) sll->sll_hatype = static_cast<unsigned short>(UIntIn(env, a[3], 65535, "hatype"));
+  if (n > 4) {
+    Bytes hw = ToBytes(env, a[4], "addr");
+    if (hw.len > sizeof(sll->sll_addr))
+      throw Napi::RangeError::New(env, "AF_PACKET hardware address longer than 8 bytes");
+    CopyBytes(sll->sll_addr, hw.data, hw.len);
+    sll->sll_halen = static_cast<unsigned char>(hw.len);
+  }
   unsigned idx = ifname.empty() ? 0 : if_nametoindex(ifname.c_str());
   if (!ifname.empty() && idx == 0) ThrowErrno(env, errno, "if_nametoindex", addr);
   sll->sll_ifindex = static_cast<int>(idx);
-  sll->sll_protocol = htons(static_cast<uint16_t>(UIntIn(env, Elem(a, 1), 65535, "proto")));
-  if (a.Length() > 2) sll->sll_pkttype = static_cast<unsigned char>(UIntIn(env, Elem(a, 2), 255, "pkttype"));
-  if (a.Length() > 3) sll->sll_hatype = static_cast<unsigned short>(UIntIn(env, Elem(a, 3), 65535, "hatype"));
-  if (a.Length() > 4) {
-    Bytes hw = ToBytes(env, Elem(a, 4), "addr");
-    if (hw.len > sizeof(sll->sll_addr))
-      throw Napi::RangeError::New(env, "AF_PACKET hardware address longer than 8 bytes");
-    memcpy(sll->sll_addr, hw.data, hw.len);
-    sll->sll_halen = static_cast<unsigned char>(hw.len);
-  }
   out->len = sizeof(sockaddr_ll);
 }
 
@@ -159,6 +188,18 @@ static void ParseNetlink(Napi::Env env, Napi::Value addr, SockAddr* out) {
   nl->nl_pid = UIntIn(env, Elem(a, 0), 0xffffffffu, "pid");
   nl->nl_groups = UIntIn(env, Elem(a, 1), 0xffffffffu, "groups");
   out->len = sizeof(sockaddr_nl);
+}
+
+// AF_VSOCK: [cid, port], as Python's (CID, port).
+static void ParseVsock(Napi::Env env, Napi::Value addr, SockAddr* out) {
+  if (!addr.IsArray() || addr.As<Napi::Array>().Length() != 2)
+    throw Napi::TypeError::New(env, "AF_VSOCK address must be [cid, port]");
+  Napi::Array a = addr.As<Napi::Array>();
+  auto* vm = reinterpret_cast<sockaddr_vm*>(&out->storage);
+  vm->svm_family = AF_VSOCK;
+  vm->svm_cid = UIntIn(env, Elem(a, 0), 0xffffffffu, "cid");
+  vm->svm_port = UIntIn(env, Elem(a, 1), 0xffffffffu, "port");
+  out->len = sizeof(sockaddr_vm);
 }
 #endif
 
@@ -197,13 +238,43 @@ void ParseSockaddr(Napi::Env env, int family, Napi::Value addr, SockAddr* out) {
 #ifdef __linux__
     case AF_PACKET: return ParsePacket(env, addr, out);
     case AF_NETLINK: return ParseNetlink(env, addr, out);
+    case AF_VSOCK: return ParseVsock(env, addr, out);
 #endif
     default:
-      throw Napi::Error::New(env, "address family " + std::to_string(family) + " is not supported for addresses");
+      // A family whose address format bsdsock does not know: a SocketError,
+      // as CPython's "getsockaddrarg: bad family" OSError.
+      ThrowErrno(env, EAFNOSUPPORT, "getsockaddrarg", addr);
   }
 }
 
 static Napi::Value MakeSockaddrUncached(Napi::Env env, const sockaddr* sa, socklen_t len);
+
+// Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above
+// U+10FFFF; exactly what decodes to a string and encodes back to the same bytes.
+static bool IsUtf8(const char* p, size_t n) {
+  const auto* s = reinterpret_cast<const unsigned char*>(p);
+  size_t i = 0;
+  while (i < n) {
+    unsigned c = s[i];
+    size_t k;
+    unsigned lo = 0x80, hi = 0xbf;
+    if (c < 0x80) { i++; continue; }
+    if (c >= 0xc2 && c <= 0xdf) k = 1;
+    else if (c == 0xe0) { k = 2; lo = 0xa0; }
+    else if (c == 0xed) { k = 2; hi = 0x9f; }
+    else if (c >= 0xe1 && c <= 0xef) k = 2;
+    else if (c == 0xf0) { k = 3; lo = 0x90; }
+    else if (c >= 0xf1 && c <= 0xf3) k = 3;
+    else if (c == 0xf4) { k = 3; hi = 0x8f; }
+    else return false;
+    if (n - i <= k) return false;
+    if (s[i + 1] < lo || s[i + 1] > hi) return false;
+    for (size_t j = 2; j <= k; j++)
+      if (s[i + j] < 0x80 || s[i + j] > 0xbf) return false;
+    i += k + 1;
+  }
+  return true;
+}
 
 Napi::Value MakeSockaddr(Napi::Env env, const sockaddr* sa, socklen_t len) {
   // recvfrom on a connected stream socket reports no address: Python's None.
@@ -264,7 +335,11 @@ static Napi::Value MakeSockaddrUncached(Napi::Env env, const sockaddr* sa, sockl
       if (sun->sun_path[0] == '\0')  // abstract: byte-exact, NULs and all
         return Napi::Buffer<char>::Copy(env, sun->sun_path, n);
 #endif
-      return Napi::String::New(env, sun->sun_path, strnlen(sun->sun_path, n));
+      // A path that is not valid UTF-8 (bound from a Buffer) comes back as
+      // the same bytes, so it still reaches the socket; a string would be lossy.
+      size_t plen = strnlen(sun->sun_path, n);
+      if (!IsUtf8(sun->sun_path, plen)) return Napi::Buffer<char>::Copy(env, sun->sun_path, plen);
+      return Napi::String::New(env, sun->sun_path, plen);
     }
 #ifdef __linux__
     case AF_PACKET: {
@@ -285,6 +360,13 @@ static Napi::Value MakeSockaddrUncached(Napi::Env env, const sockaddr* sa, sockl
       Napi::Array a = Napi::Array::New(env, 2);
       a.Set(0u, Napi::Number::New(env, nl->nl_pid));
       a.Set(1u, Napi::Number::New(env, nl->nl_groups));
+      return a;
+    }
+    case AF_VSOCK: {
+      auto* vm = reinterpret_cast<const sockaddr_vm*>(sa);
+      Napi::Array a = Napi::Array::New(env, 2);
+      a.Set(0u, Napi::Number::New(env, vm->svm_cid));
+      a.Set(1u, Napi::Number::New(env, vm->svm_port));
       return a;
     }
 #endif
@@ -358,7 +440,7 @@ static Napi::Value UnpackSockaddr(const Napi::CallbackInfo& info) {
   SockAddr sa;
   memset(&sa.storage, 0, sizeof sa.storage);
   if (b.len > sizeof sa.storage) ThrowRange(info.Env(), "sockaddr longer than sockaddr_storage");
-  memcpy(&sa.storage, b.data, b.len);
+  CopyBytes(&sa.storage, b.data, b.len);
   return MakeSockaddr(info.Env(), sa.sa(), static_cast<socklen_t>(b.len));
 }
 

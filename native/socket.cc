@@ -247,10 +247,13 @@ static Napi::Value Send(const Napi::CallbackInfo& info) {
 static Napi::Value Sendto(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = ArgInt(info, 0, "fd");
-  Bytes b = ArgBytes(info, 1, "data");
   int flags = ArgIntOr(info, 2, "flags", 0) | kSendFlags;
+  // The address first: parsing it reads array elements (getters may run and
+  // detach the data's buffer); the data pointer is taken after, right
+  // before the syscall.
   SockAddr sa;
   ParseSockaddr(env, ArgInt(info, 4, "family"), info[3], &sa);
+  Bytes b = ArgBytes(info, 1, "data");
   return Num(env, RETRY_NEG(sendto(fd, b.data, b.len, flags, sa.sa(), sa.len)));
 }
 
@@ -318,7 +321,7 @@ static Napi::Value Poll(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   pollfd p{};
   p.fd = ArgInt(info, 0, "fd");
-  p.events = static_cast<short>(ArgInt(info, 1, "events"));
+  p.events = IntOf<short>(env, info[1], "events");
   double timeout = info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : -1;
   if (std::isnan(timeout)) timeout = -1;
   using Clock = std::chrono::steady_clock;
