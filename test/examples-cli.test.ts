@@ -4,11 +4,10 @@
 // when a message arrives, each command's help, the servers' `Serving at`
 // line, and a server restarted on its port at once after Ctrl-C while its
 // connection is in TIME_WAIT.
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Socket, AF_INET, SOCK_DGRAM, SOCK_STREAM, SocketError } from '../lib/index';
+import { Socket, AF_INET, SOCK_DGRAM, SOCK_STREAM } from '../lib/index';
 import { usage } from '../examples/common';
 import { command as udpClient } from '../examples/udp-echo-client';
 import { command as tcpClient } from '../examples/tcp-echo-client';
@@ -26,7 +25,7 @@ afterEach(stopAll);
 afterAll(stopAll);
 
 /** The exit of a child process, bounded: SIGKILL (by its pid) after `ms`. */
-function exited(child: ChildProcessWithoutNullStreams | ReturnType<typeof spawn>, ms = 10_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+function exited(child: ChildProcess, ms = 10_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve({ code: child.exitCode, signal: child.signalCode });
     const timer = setTimeout(() => child.kill('SIGKILL'), ms);
@@ -183,7 +182,7 @@ describe('servers restart at once after Ctrl-C (SO_REUSEADDR)', () => {
     expect(timeWaitPorts()).toContain(port);
     {
       using plain = new Socket(AF_INET, SOCK_STREAM);
-      expect(() => plain.bind(['127.0.0.1', port])).toThrow(expect.objectContaining({ code: 'EADDRINUSE', syscall: 'bind' }) as SocketError);
+      expect(() => plain.bind(['127.0.0.1', port])).toThrow(expect.objectContaining({ code: 'EADDRINUSE', syscall: 'bind' }));
     }
     // ...and the server, started again at once on the same port, serves.
     const again = await startServer([cmd, '--port', String(port), ...more]);
@@ -303,6 +302,58 @@ class Screen {
   }
 }
 
+/** `bsdsock <args>` on a pseudo-terminal, its screen modelled as it is drawn. */
+class Terminal {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly screen = new Screen(40);
+  raw = '';
+  stderr = '';
+  readonly #changed: (() => void)[] = [];
+
+  constructor(args: string[]) {
+    this.child = spawn('python3', ['-c', PTY_PY, process.execPath, BIN, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdout.setEncoding('utf8').on('data', (s: string) => {
+      this.raw += s;
+      this.screen.feed(s);
+      for (const f of this.#changed.splice(0)) f();
+    });
+    this.child.stderr.setEncoding('utf8').on('data', (s: string) => (this.stderr += s));
+  }
+
+  /** Resolves once the screen shows `rows` with the cursor at `cursor` ([row, column]); rejects after 10 s. */
+  shows(rows: string[], cursor: [number, number]): Promise<void> {
+    const { screen } = this;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#changed.splice(this.#changed.indexOf(check), 1);
+        const now = `${JSON.stringify(screen.text())}, cursor ${screen.row},${screen.col}`;
+        reject(new Error(`screen ${JSON.stringify(rows)}, cursor ${cursor} not within 10 s: shows ${now}; raw ${JSON.stringify(this.raw.slice(-300))}; stderr ${this.stderr}`));
+      }, 10_000);
+      const check = (): void => {
+        if (JSON.stringify(screen.text()) === JSON.stringify(rows) && screen.row === cursor[0] && screen.col === cursor[1]) {
+          clearTimeout(timer);
+          resolve();
+        } else this.#changed.push(check);
+      };
+      check();
+    });
+  }
+
+  /** Keys typed on the terminal. */
+  type(keys: string): void {
+    this.child.stdin.write(keys);
+  }
+
+  exit(): ReturnType<typeof exited> {
+    return exited(this.child);
+  }
+
+  async kill(): Promise<void> {
+    this.child.kill('SIGKILL');
+    await exited(this.child);
+  }
+}
+
 describe('chat-client on a terminal', () => {
   it('prints an incoming line above the prompt, keeping the half-typed input and the cursor', async () => {
     const { port } = await startServer(['chat-server', '--port', '0']);
@@ -310,34 +361,10 @@ describe('chat-client on a terminal', () => {
     bob.write('bob\n');
     await bob.waitFor('* bob joined');
 
-    const term = spawn('python3', ['-c', PTY_PY, process.execPath, BIN, 'chat-client', '--nick', 'alice', '--host', '127.0.0.1', '--port', String(port)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    const screen = new Screen(40);
-    let raw = '';
-    const changed: (() => void)[] = [];
-    term.stdout.setEncoding('utf8').on('data', (s: string) => {
-      raw += s;
-      screen.feed(s);
-      for (const f of changed.splice(0)) f();
-    });
-    let pyErr = '';
-    term.stderr.setEncoding('utf8').on('data', (s: string) => (pyErr += s));
-    /** Resolves once the screen shows `rows` with the cursor at `cursor`; rejects after 10 s. */
-    const shows = (rows: string[], cursor: [number, number]): Promise<void> =>
-      new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          changed.splice(changed.indexOf(check), 1);
-          const now = `${JSON.stringify(screen.text())}, cursor ${screen.row},${screen.col}`;
-          reject(new Error(`screen ${JSON.stringify(rows)}, cursor ${cursor} not within 10 s: shows ${now}; raw ${JSON.stringify(raw.slice(-300))}; stderr ${pyErr}`));
-        }, 10_000);
-        const check = (): void => {
-          if (JSON.stringify(screen.text()) === JSON.stringify(rows) && screen.row === cursor[0] && screen.col === cursor[1]) {
-            clearTimeout(timer);
-            resolve();
-          } else changed.push(check);
-        };
-        check();
-      });
-    const type = (keys: string): void => void term.stdin.write(keys);
+    const term = new Terminal(['chat-client', '--nick', 'alice', '--host', '127.0.0.1', '--port', String(port)]);
+    const shows = term.shows.bind(term);
+    const type = term.type.bind(term);
+    const { screen } = term;
 
     try {
       const top = [`Connected to 127.0.0.1:${port}`, '* Welcome! Send your nickname.', '* alice joined'];
@@ -383,12 +410,33 @@ describe('chat-client on a terminal', () => {
 
       // Ctrl-D on an empty line: the prompt goes, the server closes, the client exits.
       type('\x04');
-      expect(await exited(term)).toEqual({ code: 0, signal: null });
+      expect(await term.exit()).toEqual({ code: 0, signal: null });
       expect(screen.text()).toEqual([...wrapped, '<bob> keyed', `> ${keyed.slice(0, 38)}`, keyed.slice(38), 'Disconnected from server']);
       await bob.waitFor('* alice left');
     } finally {
-      term.kill('SIGKILL');
-      await exited(term);
+      await term.kill();
+      await bob.close();
+    }
+  });
+
+  it('Ctrl-C leaves: the half-typed line is not sent, the prompt goes, status 0', async () => {
+    const { port } = await startServer(['chat-server', '--port', '0']);
+    const bob = await LineClient.connect(port);
+    bob.write('bob\n');
+    await bob.waitFor('* bob joined');
+    const term = new Terminal(['chat-client', '--nick', 'alice', '--host', '127.0.0.1', '--port', String(port)]);
+    try {
+      const top = [`Connected to 127.0.0.1:${port}`, '* Welcome! Send your nickname.', '* alice joined'];
+      await term.shows([...top, '>'], [3, 2]);
+      term.type('not sent');
+      await term.shows([...top, '> not sent'], [3, 10]);
+      term.type('\x03');
+      expect(await term.exit()).toEqual({ code: 0, signal: null });
+      expect(term.screen.text()).toEqual([...top, 'Disconnected from server']);
+      await bob.waitFor('* alice left');
+      expect(bob.lines).toEqual(['* Welcome! Send your nickname.', '* bob joined', '* alice joined', '* alice left']);
+    } finally {
+      await term.kill();
       await bob.close();
     }
   });
