@@ -54,6 +54,8 @@ function run(argv) {
     process.exitCode = 1;
     return;
   }
+  // `bsdsock tcp-echo-client | head -1` ends as on SIGPIPE, not with an EPIPE stack.
+  require(path.join(__dirname, '..', 'dist', 'examples', 'common.js')).exitQuietlyOnEpipe();
   Promise.resolve()
     .then(() => require(file).main(args))
     .catch((e) => {

@@ -36,8 +36,46 @@ export async function main(argv: string[]): Promise<void> {
     throw e;
   }
   console.log(`Connected to ${host}:${port}`);
-  const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
+  // On a terminal, readline edits the line being typed behind a '> ' prompt;
+  // a line from the server is printed above it (see `print`), so it never
+  // lands in the middle of what is being typed. Piped stdin: plain lines.
+  const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
+  const rl = readline.createInterface({ input: process.stdin, output: tty ? process.stdout : undefined, terminal: tty, prompt: '> ', crlfDelay: Infinity });
   let done = false;
+  let typing = tty; // the prompt is on screen
+
+  /**
+   * Prints a line from the server. On a terminal: up to the prompt's first
+   * row, clear it and what is typed (it may wrap over several rows), print
+   * the line, and let readline redraw the prompt with the half-typed input
+   * and the cursor where they were (`prompt(true)`).
+   *
+   * readline's redraw first moves up the rows its last redraw left the cursor
+   * below the prompt (`prevRows`, not a documented property): the blank rows
+   * written after the line are what it moves back over. That is usually the
+   * cursor's row, but not after a paste: readline writes pasted text without
+   * a redraw (Node 20, `kInsertString` when completion is off).
+   */
+  const print = (line: string): void => {
+    if (!typing) return console.log(line);
+    const rows = rl.getCursorPos().rows;
+    const redrawUp = (rl as unknown as { prevRows?: number }).prevRows ?? 0;
+    readline.moveCursor(process.stdout, 0, -rows);
+    readline.cursorTo(process.stdout, 0);
+    readline.clearScreenDown(process.stdout);
+    process.stdout.write(`${line}\n${'\n'.repeat(redrawUp)}`);
+    rl.prompt(true);
+  };
+
+  /** Takes the prompt and any half-typed input off the screen, for good. */
+  const leavePrompt = (): void => {
+    if (!typing) return;
+    typing = false;
+    readline.moveCursor(process.stdout, 0, -rl.getCursorPos().rows);
+    readline.cursorTo(process.stdout, 0);
+    readline.clearScreenDown(process.stdout);
+  };
+  rl.on('close', leavePrompt); // Ctrl-D, or finish()
 
   /** Stops both loops; `sock` is closed once the receive loop has ended. */
   const finish = (): void => {
@@ -47,12 +85,20 @@ export async function main(argv: string[]): Promise<void> {
     process.stdin.destroy();
   };
 
+  // Ctrl-C on a terminal (readline has it in raw mode, so no signal comes): leave.
+  rl.on('SIGINT', () => {
+    finish();
+    sock.close();
+  });
+
   // stdin -> server, one line at a time and in order.
   const send = (async () => {
     if (typeof opts.nick === 'string') await sock.sendall(Buffer.from(`${opts.nick}\n`, 'utf8'));
+    if (typing) rl.prompt();
     for await (const line of rl) {
       if (done) break;
       await sock.sendall(Buffer.from(`${line}\n`, 'utf8'));
+      if (typing) rl.prompt();
     }
     if (!done) {
       // End of input: say so to the server and keep printing until it closes.
@@ -65,12 +111,14 @@ export async function main(argv: string[]): Promise<void> {
   const lines = new LineSplitter();
   try {
     for await (const chunk of sock) {
-      for (const line of lines.push(chunk)) console.log(line);
+      for (const line of lines.push(chunk)) print(line);
     }
     const last = lines.end();
-    if (last !== '') console.log(last);
+    if (last !== '') print(last);
+    finish();
     console.log('Disconnected from server');
   } catch (e) {
+    finish();
     if (sock.fileno() >= 0) console.log(`Connection lost: ${(e as Error).message}`);
     else console.log('Disconnected from server');
   } finally {

@@ -5,6 +5,7 @@
  * copes with partial lines and UTF-8 characters split across reads.
  * @module
  */
+import * as fs from 'node:fs';
 import * as readline from 'node:readline';
 import { StringDecoder } from 'node:string_decoder';
 import { parseArgs } from 'node:util';
@@ -176,16 +177,35 @@ export function intOption(cmd: Command, flag: string, value: string | boolean | 
   return Number(value);
 }
 
-/** The standard --host / --port / -6 options. */
+/**
+ * The standard --host / --port / -6 options. `what` completes "host to ...":
+ * a server's is `'bind to'`, and only a server's port may be 0 (any free
+ * port, printed once bound); a client needs the server's real port.
+ */
 export function netOptions(defaultPort: number, what: string): { options: Command['options']; help: string[] } {
+  const server = what === 'bind to';
   return {
     options: { host: { type: 'string' }, port: { type: 'string', short: 'p' }, ipv6: { type: 'boolean', short: '6' } },
     help: [
       `--host HOST        host to ${what} (default: localhost; ::1 with -6)`,
-      `-p, --port PORT    port (default: ${defaultPort}; 0: any free port)`,
+      `-p, --port PORT    port (default: ${defaultPort}${server ? '; 0: any free port' : ''})`,
       '-6, --ipv6         use IPv6 (AF_INET6) instead of IPv4 (AF_INET)',
     ],
   };
+}
+
+/**
+ * A positive number of seconds from an option value (`'5'`, `'0.5'`), as
+ * `settimeout()` takes it.
+ */
+export function secondsOption(cmd: Command, flag: string, value: string | boolean | undefined, dflt: number): number {
+  if (value === undefined) return dflt;
+  const n = Number(value);
+  if (typeof value !== 'string' || !/^\d+(\.\d+)?$/.test(value) || !(n > 0)) {
+    process.stderr.write(`bsdsock ${cmd.name}: --${flag} must be a positive number of seconds, not ${String(value)}\n`);
+    process.exit(2);
+  }
+  return n;
 }
 
 /**
@@ -197,9 +217,58 @@ export function defaultHost(ipv6: boolean): string {
   return ipv6 ? '::1' : 'localhost';
 }
 
+/**
+ * Ends the program as SIGPIPE ends a C program whose reader has gone
+ * (`bsdsock tcp-echo-client | head -1`): at once, with no message (a shell
+ * reports status 141). Node ignores SIGPIPE, so that a write fails with EPIPE
+ * instead; the default action is put back first (adding a listener and
+ * removing the last one does it: libuv resets the disposition to SIG_DFL).
+ * A signal also ends a program whose worker threads are blocked in a
+ * `...Sync` call, which `process.exit()` would wait for forever.
+ */
+export function exitAsOnSigpipe(): never {
+  const ignore = (): void => undefined;
+  process.on('SIGPIPE', ignore);
+  process.off('SIGPIPE', ignore);
+  process.kill(process.pid, 'SIGPIPE');
+  process.exit(141); // were SIGPIPE still ignored: the status a shell shows for it
+}
+
+/**
+ * `bsdsock tcp-echo-client | head -1`: once the reader of stdout (or stderr)
+ * has gone, end as on SIGPIPE. Without this, the stream's unhandled 'error'
+ * event (EPIPE) ends the program with a stack trace. Any other write error
+ * still does.
+ */
+export function exitQuietlyOnEpipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') exitAsOnSigpipe();
+      throw e;
+    });
+  }
+}
+
+/**
+ * `console.log` for a program whose thread blocks in `...Sync` calls forever
+ * (udp-echo-server, echo-v1): one write(2) to fd 1, so that an EPIPE is seen
+ * at once. console.log's EPIPE arrives as an event on a later tick, which a
+ * thread that never returns to the event loop never reaches: it would go on
+ * serving, printing to nobody.
+ */
+export function printSync(...parts: string[]): void {
+  try {
+    fs.writeSync(1, parts.join(' ') + '\n');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE') exitAsOnSigpipe();
+    throw e;
+  }
+}
+
 /** Runs `main` when the file is the program (not when the bsdsock bin or a test imports it). */
 export function runIfMain(mod: NodeJS.Module, main: (argv: string[]) => unknown): void {
   if (require.main === mod) {
+    exitQuietlyOnEpipe();
     Promise.resolve(main(process.argv.slice(2))).catch(fail);
   }
 }

@@ -6,7 +6,7 @@
  * `recvSync`, `sendallSync`): the simplest server there is.
  * @module
  */
-import { decodeUtf8, type Command, netOptions, parseCommand, portOption, pyRepr, pyStrRepr, runIfMain } from './common';
+import { decodeUtf8, type Command, netOptions, parseCommand, portOption, printSync, pyRepr, pyStrRepr, runIfMain } from './common';
 import { listen } from './tcp-echo-server';
 
 const net = netOptions(8884, 'bind to');
@@ -23,19 +23,19 @@ export function main(argv: string[]): void {
   using servsock = listen({ ipv6: opts.ipv6 === true, host: opts.host as string | undefined, port: portOption(command, opts.port, 8884) });
   for (;;) {
     const [conn, address] = servsock.acceptSync();
-    console.log('Connected from', pyRepr(address));
+    printSync('Connected from', pyRepr(address));
     try {
       using sock = conn;
       for (;;) {
         const received = sock.recvSync(1024);
         if (received.length === 0) break;
-        console.log(`Recv: ${pyStrRepr(decodeUtf8(received))}`);
+        printSync(`Recv: ${pyStrRepr(decodeUtf8(received))}`);
         sock.sendallSync(received);
       }
     } catch (e) {
-      console.log(`Error from ${pyRepr(address)}: ${(e as Error).message}`);
+      printSync(`Error from ${pyRepr(address)}: ${(e as Error).message}`);
     }
-    console.log(`Disconnected from ${pyRepr(address)}`);
+    printSync(`Disconnected from ${pyRepr(address)}`);
   }
 }
 

@@ -6,7 +6,7 @@
  * `Disconnected from`.
  * @module
  */
-import { Socket, AF_INET, AF_INET6, SOCK_STREAM, type Address } from 'bsdsock';
+import { Socket, AF_INET, AF_INET6, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR, type Address } from 'bsdsock';
 import { type Command, decodeUtf8, defaultHost, netOptions, parseCommand, portOption, pyRepr, pyStrRepr, runIfMain } from './common';
 
 const net = netOptions(8881, 'bind to');
@@ -36,10 +36,19 @@ export async function handle(newSock: Socket, address: Address): Promise<void> {
   console.log(`Disconnected from ${pyRepr(address)}`);
 }
 
-/** Binds and listens as the listing does (backlog 5) and prints `Serving at (host, port)`. */
+/**
+ * Binds and listens as the listing does (backlog 5) and prints `Serving at (host, port)`.
+ *
+ * With SO_REUSEADDR, as `node:net` and `createServer` set it: a server
+ * stopped with Ctrl-C leaves its connections in TIME_WAIT for a minute
+ * (it closed them first), and without the option bind() would fail with
+ * EADDRINUSE until they are gone. It never lets two servers listen on one
+ * port (that is SO_REUSEPORT).
+ */
 export function listen(opts: { ipv6: boolean; host?: string; port: number; backlog?: number }): Socket {
   const sock = new Socket(opts.ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM);
   try {
+    sock.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
     sock.bind([opts.host ?? defaultHost(opts.ipv6), opts.port]);
     sock.listen(opts.backlog ?? 5);
   } catch (e) {

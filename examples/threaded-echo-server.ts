@@ -15,7 +15,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Socket } from 'bsdsock';
-import { type Command, intOption, netOptions, parseCommand, portOption, runIfMain } from './common';
+import { type Command, exitAsOnSigpipe, intOption, netOptions, parseCommand, portOption, runIfMain } from './common';
 import { listen } from './tcp-echo-server';
 
 const net = netOptions(8881, 'bind to');
@@ -37,7 +37,10 @@ export interface Job {
   address: unknown;
 }
 
-/** The pool: workers that take one connection at a time and say `'done'` when it is over. */
+/**
+ * The pool: workers that take one connection at a time and say `'done'` when
+ * it is over (or `'epipe'` when stdout's reader has gone).
+ */
 class Pool {
   readonly #idle: Worker[] = [];
   readonly #waiting: ((w: Worker) => void)[] = [];
@@ -47,7 +50,7 @@ class Pool {
     const file = path.join(__dirname, 'threaded-echo-worker.js');
     for (let i = 0; i < size; i++) {
       const w = new Worker(file);
-      w.on('message', () => this.#release(w));
+      w.on('message', (m: 'done' | 'epipe') => (m === 'epipe' ? exitAsOnSigpipe() : this.#release(w)));
       w.on('error', (e) => {
         console.error(`worker ${w.threadId} failed: ${e.message}`);
         process.exit(1);

@@ -19,7 +19,14 @@ import type { Job } from './threaded-echo-server';
  * PIPE_BUF is never interleaved with another thread's).
  */
 function print(...parts: string[]): void {
-  fs.writeSync(1, parts.join(' ') + '\n');
+  try {
+    fs.writeSync(1, parts.join(' ') + '\n');
+  } catch (e) {
+    // Whoever read the output has gone (`| head -1`): the main thread ends
+    // the program as on SIGPIPE (signals reach the main thread only).
+    if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
+    parentPort?.postMessage('epipe');
+  }
 }
 
 /** The listing's `handle()`, line for line. */

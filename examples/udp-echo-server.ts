@@ -6,7 +6,7 @@
  * @module
  */
 import { Socket, AF_INET, AF_INET6, SOCK_DGRAM } from 'bsdsock';
-import { type Command, defaultHost, netOptions, parseCommand, portOption, pyBytesRepr, pyRepr, runIfMain } from './common';
+import { type Command, defaultHost, netOptions, parseCommand, portOption, printSync, pyBytesRepr, pyRepr, runIfMain } from './common';
 
 const net = netOptions(8883, 'bind to');
 export const command: Command = {
@@ -23,14 +23,14 @@ export function main(argv: string[]): void {
   const host = (opts.host as string | undefined) ?? defaultHost(ipv6);
   using sock = new Socket(ipv6 ? AF_INET6 : AF_INET, SOCK_DGRAM);
   sock.bind([host, portOption(command, opts.port, 8883)]);
-  // The listing prints the port it asked for; with --port 0 the kernel picks
-  // one, so print the port actually bound.
-  console.log(`Serving at ${host}:${(sock.getsockname() as [string, number])[1]}`);
+  // The listing prints the address it asked for; this prints the one bound
+  // (the port the kernel picked for --port 0), as the TCP servers do.
+  console.log(`Serving at ${pyRepr(sock.getsockname())}`);
   for (;;) {
     const [data, senderAddr] = sock.recvfromSync(1024); // 1024-byte buffer
-    console.log(`RCVD ${pyBytesRepr(data)} from ${pyRepr(senderAddr)}`);
+    printSync(`RCVD ${pyBytesRepr(data)} from ${pyRepr(senderAddr)}`);
     const bytesSent = sock.sendtoSync(data, senderAddr!);
-    console.log(`SENT ${pyBytesRepr(data)} (${bytesSent}/${data.length}) to ${pyRepr(senderAddr)}`);
+    printSync(`SENT ${pyBytesRepr(data)} (${bytesSent}/${data.length}) to ${pyRepr(senderAddr)}`);
   }
 }
 

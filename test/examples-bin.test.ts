@@ -2,6 +2,7 @@
 // bad input, and subcommands run through it, as `npx bsdsock ...` runs them.
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { usage, type Command } from '../examples/common';
@@ -84,7 +85,17 @@ describe('bsdsock bin', () => {
   });
 
   it('works as `npm exec bsdsock` from the package directory', () => {
-    const out = execFileSync('npm', ['exec', '--offline', '--', 'bsdsock', 'echo-v1', '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'ignore'] });
-    expect(out).toBe(usage(echoV1));
-  }, 60_000);
+    // A cache of its own: npm exec links the package into ~/.npm/_npx/<hash
+    // of 'bsdsock'>, one entry shared by every checkout on the machine (it
+    // would run another checkout's bin) and left half-written when a run is
+    // killed (then every later run fails with ENOENT). Filling a new entry
+    // takes 5-40 s here.
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'bsdsock-npm-cache-'));
+    try {
+      const out = execFileSync('npm', ['exec', '--offline', '--cache', cache, '--', 'bsdsock', 'echo-v1', '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 110_000, stdio: ['ignore', 'pipe', 'ignore'] });
+      expect(out).toBe(usage(echoV1));
+    } finally {
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

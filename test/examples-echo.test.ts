@@ -69,7 +69,7 @@ describe.each([
 ])('over %s', (_name, flag, host, tuple) => {
   it('udp-echo-client against udp-echo-server: the listing text, every line', async () => {
     const { proc: server, port, serving } = await startServer(['udp-echo-server', ...flag, '--port', '0']);
-    expect(serving).toBe(`Serving at ${host}:${port}`);
+    expect(serving).toBe(`Serving at ${tuple(port)}`);
     const client = new Proc(['udp-echo-client', ...flag, '--port', String(port)]);
     expect(await client.exit()).toEqual({ code: 0, signal: null });
     const target = host === 'localhost' ? `('localhost', ${port})` : `('::1', ${port})`;
@@ -81,7 +81,7 @@ describe.each([
     const m = /from \('[^']+', (\d+)/.exec(server.lines[1]);
     const cport = Number(m?.[1]);
     expect(server.lines).toEqual([
-      `Serving at ${host}:${port}`,
+      `Serving at ${tuple(port)}`,
       ...UDP_LINES.flatMap(([b, n]) => [`RCVD ${b} from ${tuple(cport)}`, `SENT ${b} (${n}/${n}) to ${tuple(cport)}`]),
     ]);
   });
