@@ -112,9 +112,10 @@ const HELP = `usage: node bench/run.mjs [options]
                    full run writes bench/results/, other runs write nothing
   --report         write the results even with --quick or --filter (needs --out)
   --list           print the jobs and exit
-  --render FILE    no runs: the table (and with --out, the results files)
-                   from the --json FILE of an earlier invocation; several
-                   --render files of --readme full runs give the README table
+  --render FILE..  no runs: the table (and with --out, the results files)
+                   from the --json FILE of an earlier invocation; the
+                   readme-runs.json of --readme (several: their full runs
+                   together) gives the README table
   --readme         the README rows: --full-runs full runs, median and range
                    per row (bench/results/readme.md unless --out)
   --full-runs N    full runs for --readme                   [3]
@@ -128,12 +129,12 @@ function usage(msg) {
 }
 
 function parseCli(argv) {
-  let values;
+  let values, positionals;
   try {
-    ({ values } = parseArgs({
+    ({ values, positionals } = parseArgs({
       args: argv,
       strict: true,
-      allowPositionals: false,
+      allowPositionals: true,
       options: {
         quick: { type: 'boolean', default: false },
         runs: { type: 'string' },
@@ -155,6 +156,9 @@ function parseCli(argv) {
   } catch (err) {
     usage(err.message);
   }
+  // `--render a.json b.json` as well as `--render a.json --render b.json`.
+  if (positionals.length && !values.render) usage(`unexpected argument '${positionals[0]}'`);
+  if (positionals.length) values.render.push(...positionals);
   if (values.help) {
     process.stdout.write(HELP);
     process.exit(0);
