@@ -88,7 +88,10 @@ export const fmt = (x, digits = null) => {
   const a = Math.abs(x);
   return a >= 1000 ? Math.round(x).toLocaleString('en-US') : a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : x.toFixed(2);
 };
-const range = (lo, hi, digits = null) => (Number.isFinite(lo) && hi > lo ? `${fmt(lo, digits)}-${fmt(hi, digits)}` : '');
+const range = (lo, hi, digits = null) => {
+  const [a, b] = [fmt(lo, digits), fmt(hi, digits)];
+  return Number.isFinite(lo) && a !== b ? `${a}-${b}` : '';
+};
 
 /** Groups summaries by configuration: [[config, groups[]], ...]. */
 function byConfig(summary) {
@@ -194,6 +197,8 @@ function wrap(text, indent) {
   return out;
 }
 
+const mdCell = (s) => String(s).replace(/\|/g, '\\|');
+
 export function markdownTables(summary) {
   const out = [];
   for (const [config, groups] of byConfig(summary)) {
@@ -202,7 +207,7 @@ export function markdownTables(summary) {
     out.push(`| ${cols.map((c) => c.h).join(' | ')} |`, `|${cols.map((c) => (c.left ? '---' : '---:')).join('|')}|`);
     for (const g of groups) {
       const cells = g.ok ? cols.map((c) => c.f(g)) : [g.entry.label, failedText(g), ...Array(cols.length - 2).fill('')];
-      out.push(`| ${cells.join(' | ')} |`);
+      out.push(`| ${cells.map(mdCell).join(' | ')} |`);
     }
     out.push('');
   }
@@ -235,7 +240,7 @@ export function markdownReport(summary, machine, options) {
     '',
     `- machine: ${machineLine(machine)}`,
     `- date: ${machine.date}`,
-    `- ${options.runs} rounds of every (configuration, server), ${options.duration} s measured after ${options.warmup} s warmup, order shuffled`,
+    `- ${options.runs} round${options.runs === 1 ? '' : 's'} of every (configuration, server), ${options.duration} s measured after ${options.warmup} s warmup, order shuffled`,
     '',
     '"x base" is the rate relative to node:net (`net on(\'data\') write`), node:dgram for UDP, net client -> net server',
     'end to end, node:cluster for the multi-worker configuration: the median of per-round ratios, "rounds" the',
@@ -309,7 +314,7 @@ export function claimsTable(rows, { fullRuns, maxOther = 25 }) {
     const cpuVsC = r.cpuVsC.med === 1 && r.cpuVsC.max === 1 ? '1 (C)' : withRange(r.cpuVsC, 2, 'x');
     const lat = r.config.mode === 'pingpong' && !r.config.e2e ? `${fmt(r.p50.med)} / ${fmt(r.p99.med)}` : '';
     const name = `${r.busy ? `${BUSY} ` : ''}${e.label}: \`${e.calls}\``;
-    out.push(`| ${r.config.title} | ${name} | ${rate} | ${withRange(r.cpuUs, null, ` ${unit(r.config)}`)} | ${cpuVsC} | ${lat} |`);
+    out.push(`| ${r.config.title} | ${mdCell(name)} | ${rate} | ${withRange(r.cpuUs, null, ` ${unit(r.config)}`)} | ${cpuVsC} | ${lat} |`);
   }
   const notes = [
     '',
