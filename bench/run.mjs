@@ -10,7 +10,8 @@
 // generator prints START and STOP (the measured window, after its warmup).
 // Rounds of all (configuration, server) jobs run in a shuffled order so that
 // drift on a noisy machine spreads over every server alike; ratios pair the
-// runs of one round.
+// runs of one round. `--readme` repeats that for the README rows (README_SET)
+// a few times and reports each row's median and range over those full runs.
 import { spawn, execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import fs from 'node:fs';
@@ -79,7 +80,7 @@ CONFIGS.push(reuseport(2, true));
 // a quiet machine and 10% re-runs of noisy runs.
 const TCP_README = ['c-epoll', 'net-data', 'bsdsock-async', 'bsdsock-ready'];
 const UDP_README = ['c-udp', 'c-mmsg', 'dgram', 'bsdsock-dgram-async', 'bsdsock-dgram-ready', 'bsdsock-dgram-mmsg'];
-export const README_SET = {
+const README_SET = {
   'tcp-pingpong-64x50': ['c-epoll', 'net-data', 'bsdsock-async', 'bsdsock-async-recv', 'bsdsock-ready', 'bsdsock-makefile'],
   'tcp-pingpong-64x1': ['c-epoll', 'net-data', 'bsdsock-async', 'bsdsock-async-recv'],
   'tcp-stream-16k': TCP_README,
