@@ -1,5 +1,5 @@
-// Shared by the end-to-end ping-pong clients (net-pingpong.mjs, and later the
-// bsdsock one): the load generator's command line, its START/STOP timeline
+// Shared by the end-to-end ping-pong clients (net-pingpong.mjs and
+// bsdsock-pingpong.mjs): the load generator's command line, its START/STOP timeline
 // and its JSON result line, so the driver treats a client like bench/build/loadgen.
 //
 //   <client> pingpong tcp:HOST:PORT|unix:PATH [-s size] [-c conns] [-d secs] [-W warmup]

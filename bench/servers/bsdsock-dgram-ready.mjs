@@ -1,5 +1,5 @@
-// bsdsock UDP echo, one datagram per call: onReadable -> tryRecvfromInto ->
-// trySendto, up to a cap per wakeup.
+// bsdsock UDP echo with readiness callbacks, one datagram per call:
+// onReadable -> tryRecvfromInto -> trySendto, up to a cap per wakeup.
 import os from 'node:os';
 import { listen } from './bsdsock-common.mjs';
 
