@@ -44,3 +44,5 @@ export { createConnection, createConnectionSync, createServer, createServerSync,
 export type { CreateConnectionOptions, CreateServerOptions, AttemptError } from './convenience';
 export { constants, AddressFamily, SocketKind, familyName, kindName } from './constants';
 export * from './constants.generated';
+export { DefaultSelector, SelectorKeyError, EVENT_READ, EVENT_WRITE } from './selectors';
+export type { SelectorKey, SelectOptions } from './selectors';

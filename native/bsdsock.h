@@ -106,6 +106,7 @@ void InitPoll(Napi::Env env, Napi::Object exports);
 void InitConstants(Napi::Env env, Napi::Object exports);
 void InitNetdb(Napi::Env env, Napi::Object exports);
 void InitMsg(Napi::Env env, Napi::Object exports);
+void InitSelect(Napi::Env env, Napi::Object exports);
 
 // Called by the environment cleanup hook: close every poll handle.
 void ClosePollsForCleanup(AddonData* data);
