@@ -1,15 +1,19 @@
 // Python's selectors shape (lib/selectors.ts): the key table, the async
 // select on the readiness callbacks, and selectSync on poll(2) over many fds
-// (native/select.cc). Peers are real: node:net clients, python3 processes.
+// (native/select.cc), and the chat server written with a selector
+// (examples/chat-server-selector.ts). Peers are real: node:net clients,
+// python3 processes.
+import { spawn } from 'node:child_process';
 import * as net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   Socket, socketpair, DefaultSelector, SelectorKeyError, EVENT_READ, EVENT_WRITE,
-  AF_INET, AF_UNIX, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, SO_ERROR,
+  AF_INET, AF_UNIX, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, SO_ERROR, SO_RCVBUF,
 } from '../lib/index';
 import { binding } from '../lib/binding';
 import { b, cleanup, rejection, settled, track } from './helpers';
 import { pyPeer, since } from './peer';
+import { ensureExamplesBuilt, LineClient, startServer, stopAll, within } from './examples-helpers';
 
 afterEach(cleanup);
 
@@ -318,4 +322,175 @@ describe('selectSync (poll(2) over many fds)', () => {
     expect(binding.poll_fds(new Int32Array([-1]), new Int32Array([1]), rev, 0)).toBe(0);
     expect(rev[0]).toBe(0);
   });
+});
+
+describe('examples/chat-server-selector.ts, run through the bsdsock bin with real clients', () => {
+  beforeAll(ensureExamplesBuilt, 120_000);
+  afterEach(stopAll);
+  afterAll(stopAll);
+
+  it('join, messages with names, /who, /nick, unknown commands, taken nicknames, /quit and EOF', async () => {
+    const { proc: server, port, serving } = await startServer(['chat-server-selector', '--port', '0']);
+    expect(serving).toBe(`Serving at ('127.0.0.1', ${port})`);
+    const a = await LineClient.connect(port);
+    const b = await LineClient.connect(port);
+    const c = await LineClient.connect(port);
+    try {
+      a.write('ann\n');
+      await a.waitFor('* ann joined');
+      b.write('ann\n');
+      await b.waitFor('* nickname ann is taken, choose another');
+      b.write('ben\n');
+      await a.waitFor('* ben joined');
+      c.write('/nick cy\n');
+      await b.waitFor('* cy joined');
+      a.write('hello from ann\n');
+      await b.waitFor('<ann> hello from ann');
+      await c.waitFor('<ann> hello from ann');
+      b.write('/who\n');
+      await b.waitFor('* online: ann, ben, cy');
+      c.write('/nick cyril\n');
+      await a.waitFor('* cy is now known as cyril');
+      c.write('/dance\n');
+      await c.waitFor('* unknown command /dance (commands: /nick NAME, /who, /quit)');
+      c.write('/quit\n');
+      await c.waitFor('* bye');
+      await c.closed; // the server closed it
+      await a.waitFor('* cyril left');
+      await b.waitFor('* cyril left');
+      b.sock.end(); // EOF
+      await a.waitFor('* ben left');
+      expect(a.lines).toEqual([
+        '* Welcome! Send your nickname.',
+        '* ann joined',
+        '* ben joined',
+        '* cy joined',
+        '* cy is now known as cyril',
+        '* cyril left',
+        '* ben left',
+      ]);
+      expect(b.lines).toEqual([
+        '* Welcome! Send your nickname.',
+        '* nickname ann is taken, choose another',
+        '* ben joined',
+        '* cy joined',
+        '<ann> hello from ann',
+        '* online: ann, ben, cy',
+        '* cy is now known as cyril',
+        '* cyril left',
+      ]);
+      await server.waitFor('* ben left');
+      expect(server.lines.filter((l) => l.startsWith('*'))).toEqual([
+        '* ann joined',
+        '* ben joined',
+        '* cy joined',
+        '* cy is now known as cyril',
+        '* cyril left',
+        '* ben left',
+      ]);
+      expect(server.count(/^Connected from \('127\.0\.0\.1', \d+\)$/)).toBe(3);
+      expect(server.count(/^Disconnected from \('127\.0\.0\.1', \d+\)$/)).toBe(2);
+    } finally {
+      await Promise.all([a, b, c].map((x) => x.close()));
+    }
+  });
+
+  it('a python3 client joins and talks with a node:net client', async () => {
+    const { port } = await startServer(['chat-server-selector', '--port', '0']);
+    const n = await LineClient.connect(port);
+    n.write('node\n');
+    await n.waitFor('* node joined');
+    const py = spawn('python3', ['-c', [
+      'import socket',
+      `s = socket.create_connection(("127.0.0.1", ${port}))`,
+      'f = s.makefile("rwb")',
+      'f.write(b"py\\n"); f.flush()',
+      'while True:',
+      '    line = f.readline().decode()',
+      '    print(line, end="", flush=True)',
+      '    if line.startswith("<node>"): break',
+      'f.write("price: 5\\u20ac\\n".encode()); f.flush()',
+      's.shutdown(socket.SHUT_WR)',
+      'print(f.read().decode(), end="")',
+    ].join('\n')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    py.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    py.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
+    const exited = new Promise<number | null>((r) => py.on('close', r));
+    try {
+      await n.waitFor('* py joined', 20_000);
+      n.write('hi python\n');
+      await n.waitFor('<py> price: 5€');
+      await n.waitFor('* py left');
+      expect(await within(exited, 20_000, 'python exit')).toBe(0);
+      expect(err).toBe('');
+      expect(out).toBe('* Welcome! Send your nickname.\n* py joined\n<node> hi python\n');
+    } finally {
+      py.kill('SIGKILL');
+      await n.close();
+    }
+  }, 30_000);
+
+  it('100 clients each sending 10 lines: every line reaches every other client once, in order', async () => {
+    const N = 100;
+    const LINES = 10;
+    const { port } = await startServer(['chat-server-selector', '--port', '0']);
+    const clients: LineClient[] = [];
+    try {
+      for (let i = 0; i < N; i += 50) clients.push(...(await Promise.all(Array.from({ length: 50 }, () => LineClient.connect(port)))));
+      clients.forEach((c, i) => c.write(`c${i}\n`));
+      await within(Promise.all(clients.map((c, i) => c.waitFor(`* c${i} joined`, 30_000))), 30_000, 'all joined');
+      const isMsg = (l: string): boolean => l.startsWith('<');
+      const count = new Map<LineClient, number>();
+      for (const c of clients) {
+        count.set(c, 0);
+        c.onLine = (l) => isMsg(l) && count.set(c, count.get(c)! + 1);
+      }
+      clients.forEach((c, i) => c.write(Array.from({ length: LINES }, (_, j) => `m ${i} ${j}\n`).join('')));
+      await within(Promise.all(clients.map((c) => c.until(() => count.get(c)! >= (N - 1) * LINES, 60_000, 'all messages'))), 60_000, 'every message');
+      const wrong: string[] = [];
+      clients.forEach((c, i) => {
+        const next = new Array<number>(N).fill(0);
+        for (const l of c.lines) {
+          if (!isMsg(l)) continue;
+          const m = /^<c(\d+)> m (\d+) (\d+)$/.exec(l);
+          const [from, sender, j] = m === null ? [-1, -2, -1] : [Number(m[1]), Number(m[2]), Number(m[3])];
+          if (from !== sender || from === i || j !== next[from]) wrong.push(`c${i} got ${JSON.stringify(l)}`);
+          else next[from]++;
+        }
+        next.forEach((n, k) => k !== i && n !== LINES && wrong.push(`c${i} got ${n} lines from c${k}`));
+      });
+      expect(wrong.slice(0, 10)).toEqual([]);
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+    }
+  }, 120_000);
+
+  it('a client that never reads is dropped with a notice; the others receive everything', async () => {
+    const { port } = await startServer(['chat-server-selector', '--port', '0', '--max-queue', '131072']);
+    const slow = new Socket(AF_INET, SOCK_STREAM);
+    const clients: LineClient[] = [];
+    try {
+      slow.setsockopt(SOL_SOCKET, SO_RCVBUF, 4096);
+      await slow.connect(['127.0.0.1', port]);
+      await slow.sendall(Buffer.from('slow\n'));
+      const fast = await LineClient.connect(port);
+      const sender = await LineClient.connect(port);
+      clients.push(fast, sender);
+      fast.write('fast\n');
+      await fast.waitFor('* fast joined');
+      sender.write('sender\n');
+      await fast.waitFor('* sender joined');
+      const lines = Array.from({ length: 60_000 }, (_, i) => `${i} ${'.'.repeat(100)}`);
+      sender.write(lines.join('\n') + '\n');
+      await fast.until((l) => l.filter((x) => x.startsWith('<')).length >= lines.length, 30_000, 'every line at the fast client');
+      await fast.waitFor('* slow left (dropped: too slow)');
+      expect(fast.lines.filter((x) => x.startsWith('<'))).toEqual(lines.map((l) => `<sender> ${l}`));
+      expect(fast.lines.filter((x) => x.startsWith('* slow left'))).toEqual(['* slow left (dropped: too slow)']);
+    } finally {
+      slow.close();
+      await Promise.all(clients.map((c) => c.close()));
+    }
+  }, 60_000);
 });
