@@ -46,3 +46,11 @@ export { constants, AddressFamily, SocketKind, familyName, kindName } from './co
 export * from './constants.generated';
 export { DefaultSelector, SelectorKeyError, EVENT_READ, EVENT_WRITE } from './selectors';
 export type { SelectorKey, SelectOptions } from './selectors';
+export {
+  packLinger, unpackLinger, getLinger, setLinger, LINGER_SIZE,
+  packTimeval, unpackTimeval, getTimeval, setTimeval, TIMEVAL_SIZE,
+  packIpMreqn, unpackIpMreqn, ipAddMembership, ipDropMembership, IP_MREQN_SIZE,
+  packIpv6Mreq, unpackIpv6Mreq, ipv6JoinGroup, ipv6LeaveGroup, IPV6_MREQ_SIZE,
+  unpackTcpInfo, getTcpInfo, TCP_INFO_SIZE,
+} from './sockopt';
+export type { Linger, IpMreqn, Ipv6Mreq, TcpInfo } from './sockopt';
