@@ -93,6 +93,7 @@ describe('round trips through the kernel', () => {
     const r = await pyPeer(
       s.fileno(),
       [
+        'import struct',
         'l = struct.unpack("@ii", sock.getsockopt(socket.SOL_SOCKET, socket.SO_LINGER, 8))',
         'r = struct.unpack("@ll", sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, 16))',
         'w = struct.unpack("@ll", sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, 16))',
