@@ -54,3 +54,11 @@ export {
   unpackTcpInfo, getTcpInfo, TCP_INFO_SIZE,
 } from './sockopt';
 export type { Linger, IpMreqn, Ipv6Mreq, TcpInfo } from './sockopt';
+export {
+  decodeAncdata, decodeCmsg, ANCBUFSIZE,
+  cmsgRights, unpackRights, cmsgCredentials, packUcred, unpackUcred, UCRED_SIZE,
+  cmsgIpPktinfo, packInPktinfo, unpackInPktinfo, IN_PKTINFO_SIZE, cmsgIpv6Pktinfo, packIn6Pktinfo, unpackIn6Pktinfo, IN6_PKTINFO_SIZE,
+  unpackInt, cmsgIpTtl, cmsgIpv6Hoplimit, cmsgIpTos, cmsgIpv6Tclass,
+  unpackTimespec, unpackSockExtendedErr, SOCK_EXTENDED_ERR_SIZE,
+} from './cmsg';
+export type { Cmsg, Ucred, InPktinfo, In6Pktinfo, Timespec, SockExtendedErr } from './cmsg';
