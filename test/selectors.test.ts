@@ -3,8 +3,11 @@
 // (native/select.cc), and the chat server written with a selector
 // (examples/chat-server-selector.ts). Peers are real: node:net clients,
 // python3 processes.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   Socket, socketpair, DefaultSelector, SelectorKeyError, EVENT_READ, EVENT_WRITE,
@@ -322,6 +325,44 @@ describe('selectSync (poll(2) over many fds)', () => {
     expect(binding.poll_fds(new Int32Array([-1]), new Int32Array([1]), rev, 0)).toBe(0);
     expect(rev[0]).toBe(0);
   });
+  it('in a worker thread: selectSync blocks that thread only, until the main thread sends', async () => {
+    // The worker imports dist/: rebuild it when lib/ is newer.
+    const root = path.join(__dirname, '..');
+    const dist = path.join(root, 'dist', 'index.js');
+    const newest = Math.max(...fs.readdirSync(path.join(root, 'lib')).map((f) => fs.statSync(path.join(root, 'lib', f)).mtimeMs));
+    if (!fs.existsSync(dist) || fs.statSync(dist).mtimeMs < newest) execFileSync('npm', ['run', 'build:ts'], { cwd: root, stdio: 'pipe' });
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const bsd = require(workerData.dist);
+      const sel = new bsd.DefaultSelector();
+      const socks = [0, 1, 2].map((i) => {
+        const s = new bsd.Socket(bsd.AF_INET, bsd.SOCK_DGRAM);
+        s.bind(['127.0.0.1', 0]);
+        sel.register(s, bsd.EVENT_READ, i);
+        return s;
+      });
+      parentPort.postMessage(socks.map((s) => s.getsockname()[1]));
+      const ready = sel.selectSync(20);
+      const out = ready.map(([k, ev]) => [k.data, ev, k.fileobj.recvfromSync(100)[0].toString()]);
+      sel.close();
+      for (const s of socks) s.close();
+      parentPort.postMessage(out);
+    `;
+    const worker = new Worker(code, { eval: true, workerData: { dist } });
+    const messages: unknown[] = [];
+    const next = (): Promise<unknown> =>
+      new Promise((resolve, reject) => {
+        if (messages.length > 0) return resolve(messages.shift());
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+    const ports = (await next()) as number[];
+    // The worker is now (or soon) blocked in poll(2); this thread's loop runs on.
+    const tx = track(new Socket(AF_INET, SOCK_DGRAM));
+    await tx.sendto(b('to the worker'), ['127.0.0.1', ports[1]]);
+    expect(await next()).toEqual([[1, EVENT_READ, 'to the worker']]);
+    expect(await new Promise((r) => worker.once('exit', r))).toBe(0);
+  }, 60_000);
 });
 
 describe('examples/chat-server-selector.ts, run through the bsdsock bin with real clients', () => {
