@@ -33,7 +33,6 @@ import {
 } from './constants.generated';
 import type { Address } from './address';
 import type { AncData } from './socket';
-import { CMSG_SPACE } from './msg';
 
 const LE = os.endianness() === 'LE';
 const LONG = ['arm', 'ia32', 'mips', 'mipsel', 'ppc'].includes(process.arch) ? 4 : 8;
@@ -296,6 +295,9 @@ export function decodeCmsg(level: number, type: number, data: Buffer): Cmsg {
 export function decodeAncdata(ancdata: Array<[number, number, Buffer]>): Cmsg[] {
   return ancdata.map(([level, type, data]) => decodeCmsg(level, type, data));
 }
+
+// CMSG_SPACE(3) from the binding, not from msg.ts, so that msg.ts can import this module.
+const CMSG_SPACE = (n: number): number => binding.CMSG_SPACE(n);
 
 /**
  * An ancillary buffer size with room for one of each item this module

@@ -211,10 +211,10 @@ export class DefaultSelector<T = unknown> {
       this.#checkOpen();
       const t = checkSelectTimeout(timeout);
       if (this.#pending !== null) throw new Error('select() is already waiting on this selector');
-      const now = this.#pollNow(0);
-      if (now.length > 0 || t === 0) return Promise.resolve(now);
       const signal = opts?.signal;
       if (signal?.aborted) return Promise.reject(signal.reason);
+      const now = this.#pollNow(0);
+      if (now.length > 0 || t === 0) return Promise.resolve(now);
       return new Promise((resolve, reject) => {
         const p: Pending<T> = { resolve, reject };
         this.#pending = p;
