@@ -244,25 +244,136 @@ const TCP_INFO_FIELDS = [
 /** The size of `struct tcp_info` as this module knows it (Linux 6.7+); older kernels return less. */
 export const TCP_INFO_SIZE = 248;
 
-type FieldType<K> = K extends 'u64' ? bigint : number;
-type TcpInfoFields = { [F in (typeof TCP_INFO_FIELDS)[number] as F[0]]?: FieldType<F[1]> };
-
 /**
  * `struct tcp_info` (tcp(7) TCP_INFO, linux/tcp.h), field names camelCased
  * without `tcpi_`. Times are microseconds (rtt, rto) or milliseconds
  * (last*); 64-bit counters are bigint. A field the kernel did not return
  * (an older kernel's shorter struct) is absent.
  */
-export type TcpInfo = TcpInfoFields & {
+export interface TcpInfo {
+  /** tcpi_state (u8): TCP state (TCP_ESTABLISHED 1, TCP_LISTEN 10, ...). */
   state: number;
+  /** tcpi_ca_state (u8): Congestion-control state. */
   caState: number;
-  /** The 4-bit tcpi_snd_wscale / tcpi_rcv_wscale bitfields. */
+  /** tcpi_retransmits (u8) */
+  retransmits: number;
+  /** tcpi_probes (u8) */
+  probes: number;
+  /** tcpi_backoff (u8) */
+  backoff: number;
+  /** tcpi_options (u8) */
+  options: number;
+  /** tcpi_rto (u32): Retransmission timeout, microseconds. */
+  rto?: number;
+  /** tcpi_ato (u32): Delayed-ACK timeout, microseconds. */
+  ato?: number;
+  /** tcpi_snd_mss (u32) */
+  sndMss?: number;
+  /** tcpi_rcv_mss (u32) */
+  rcvMss?: number;
+  /** tcpi_unacked (u32) */
+  unacked?: number;
+  /** tcpi_sacked (u32) */
+  sacked?: number;
+  /** tcpi_lost (u32) */
+  lost?: number;
+  /** tcpi_retrans (u32) */
+  retrans?: number;
+  /** tcpi_fackets (u32) */
+  fackets?: number;
+  /** tcpi_last_data_sent (u32): Milliseconds since data was last sent. */
+  lastDataSent?: number;
+  /** tcpi_last_ack_sent (u32) */
+  lastAckSent?: number;
+  /** tcpi_last_data_recv (u32): Milliseconds since data was last received. */
+  lastDataRecv?: number;
+  /** tcpi_last_ack_recv (u32): Milliseconds since an ACK was last received. */
+  lastAckRecv?: number;
+  /** tcpi_pmtu (u32) */
+  pmtu?: number;
+  /** tcpi_rcv_ssthresh (u32) */
+  rcvSsthresh?: number;
+  /** tcpi_rtt (u32): Smoothed round-trip time, microseconds. */
+  rtt?: number;
+  /** tcpi_rttvar (u32): Round-trip time variance, microseconds. */
+  rttvar?: number;
+  /** tcpi_snd_ssthresh (u32) */
+  sndSsthresh?: number;
+  /** tcpi_snd_cwnd (u32): Congestion window, segments. */
+  sndCwnd?: number;
+  /** tcpi_advmss (u32) */
+  advmss?: number;
+  /** tcpi_reordering (u32) */
+  reordering?: number;
+  /** tcpi_rcv_rtt (u32) */
+  rcvRtt?: number;
+  /** tcpi_rcv_space (u32) */
+  rcvSpace?: number;
+  /** tcpi_total_retrans (u32) */
+  totalRetrans?: number;
+  /** tcpi_pacing_rate (u64): Bytes per second. */
+  pacingRate?: bigint;
+  /** tcpi_max_pacing_rate (u64) */
+  maxPacingRate?: bigint;
+  /** tcpi_bytes_acked (u64): Bytes acknowledged by the peer (RFC 4898 tcpEStatsAppHCThruOctetsAcked). */
+  bytesAcked?: bigint;
+  /** tcpi_bytes_received (u64): Bytes received (RFC 4898 tcpEStatsAppHCThruOctetsReceived). */
+  bytesReceived?: bigint;
+  /** tcpi_segs_out (u32) */
+  segsOut?: number;
+  /** tcpi_segs_in (u32) */
+  segsIn?: number;
+  /** tcpi_notsent_bytes (u32) */
+  notsentBytes?: number;
+  /** tcpi_min_rtt (u32): Minimum RTT seen, microseconds. */
+  minRtt?: number;
+  /** tcpi_data_segs_in (u32) */
+  dataSegsIn?: number;
+  /** tcpi_data_segs_out (u32) */
+  dataSegsOut?: number;
+  /** tcpi_delivery_rate (u64): Bytes per second. */
+  deliveryRate?: bigint;
+  /** tcpi_busy_time (u64) */
+  busyTime?: bigint;
+  /** tcpi_rwnd_limited (u64) */
+  rwndLimited?: bigint;
+  /** tcpi_sndbuf_limited (u64) */
+  sndbufLimited?: bigint;
+  /** tcpi_delivered (u32) */
+  delivered?: number;
+  /** tcpi_delivered_ce (u32) */
+  deliveredCe?: number;
+  /** tcpi_bytes_sent (u64): Data bytes sent, retransmissions included. */
+  bytesSent?: bigint;
+  /** tcpi_bytes_retrans (u64) */
+  bytesRetrans?: bigint;
+  /** tcpi_dsack_dups (u32) */
+  dsackDups?: number;
+  /** tcpi_reord_seen (u32) */
+  reordSeen?: number;
+  /** tcpi_rcv_ooopack (u32) */
+  rcvOoopack?: number;
+  /** tcpi_snd_wnd (u32): The peer's advertised receive window, bytes. */
+  sndWnd?: number;
+  /** tcpi_rcv_wnd (u32): The advertised receive window, bytes. */
+  rcvWnd?: number;
+  /** tcpi_rehash (u32) */
+  rehash?: number;
+  /** tcpi_total_rto (u16) */
+  totalRto?: number;
+  /** tcpi_total_rto_recoveries (u16) */
+  totalRtoRecoveries?: number;
+  /** tcpi_total_rto_time (u32) */
+  totalRtoTime?: number;
+  /** The 4-bit tcpi_snd_wscale bitfield: the window scale we send with. */
   sndWscale: number;
+  /** The 4-bit tcpi_rcv_wscale bitfield. */
   rcvWscale: number;
-  /** The tcpi_delivery_rate_app_limited (1 bit) and tcpi_fastopen_client_fail (2 bits) bitfields. */
+  /** The 1-bit tcpi_delivery_rate_app_limited bitfield. */
   deliveryRateAppLimited: number;
+  /** The 2-bit tcpi_fastopen_client_fail bitfield. */
   fastopenClientFail: number;
-};
+}
 
 /** Decode the bytes of a `struct tcp_info` (as many fields as `buf` holds; at least the first 8 bytes). */
 export function unpackTcpInfo(buf: Uint8Array): TcpInfo {
@@ -280,7 +391,7 @@ export function unpackTcpInfo(buf: Uint8Array): TcpInfo {
   out.rcvWscale = LE ? w >> 4 : w & 0xf;
   out.deliveryRateAppLimited = LE ? f & 1 : f >> 7;
   out.fastopenClientFail = LE ? (f >> 1) & 3 : (f >> 5) & 3;
-  return out as TcpInfo;
+  return out as unknown as TcpInfo;
 }
 
 /** getsockopt(IPPROTO_TCP, TCP_INFO), decoded. TCP sockets only (Linux). */
