@@ -10,7 +10,8 @@
         "native/poll.cc",
         "native/constants.cc",
         "native/netdb.cc",
-        "native/msg.cc"
+        "native/msg.cc",
+        "native/select.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       # C++ exceptions on, chosen once here: a Napi call that fails throws, so

@@ -15,6 +15,7 @@ const COMMANDS = {
   'echo-v2': 'chat v2: echo server for many clients at once, event-driven, port 8885',
   'chat-server': 'chat v3: group chat server (nicknames, /nick, /who, /quit), port 8890',
   'chat-client': 'chat client for the terminal: stdin to the chat, the chat to stdout',
+  'chat-server-selector': 'chat v3 written with a selector (one select loop, many clients), port 8891',
 };
 
 function usage() {

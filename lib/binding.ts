@@ -81,6 +81,9 @@ export interface Binding {
   CMSG_LEN(n: number): number;
   CMSG_SPACE(n: number): number;
   SOCKADDR_SLOT: number;
+  // select.cc
+  /** poll(2) over fds[i] / events[i]; fills revents[i]; returns the ready count (0: timeout). */
+  poll_fds(fds: Int32Array, events: Int32Array, revents: Int32Array, timeoutMs: number): number;
   // netdb.cc
   setGaiErrorFactory(f: (errno: number, code: string, message: string, syscall: string, host?: string) => Error): void;
   getaddrinfo(host: string | null, port: string | null, family: number, type: number, proto: number, flags: number): unknown[];

@@ -45,3 +45,21 @@ export { createConnection, createConnectionSync, createServer, createServerSync,
 export type { CreateConnectionOptions, CreateServerOptions, AttemptError } from './convenience';
 export { constants, AddressFamily, SocketKind, familyName, kindName } from './constants';
 export * from './constants.generated';
+export { DefaultSelector, SelectorKeyError, EVENT_READ, EVENT_WRITE } from './selectors';
+export type { SelectorKey, SelectOptions } from './selectors';
+export {
+  packLinger, unpackLinger, getLinger, setLinger, LINGER_SIZE,
+  packTimeval, unpackTimeval, getTimeval, setTimeval, TIMEVAL_SIZE,
+  packIpMreqn, unpackIpMreqn, ipAddMembership, ipDropMembership, IP_MREQN_SIZE,
+  packIpv6Mreq, unpackIpv6Mreq, ipv6JoinGroup, ipv6LeaveGroup, IPV6_MREQ_SIZE,
+  unpackTcpInfo, getTcpInfo, TCP_INFO_SIZE,
+} from './sockopt';
+export type { Linger, IpMreqn, Ipv6Mreq, TcpInfo } from './sockopt';
+export {
+  decodeAncdata, decodeCmsg, ANCBUFSIZE,
+  cmsgRights, unpackRights, cmsgCredentials, packUcred, unpackUcred, UCRED_SIZE,
+  cmsgIpPktinfo, packInPktinfo, unpackInPktinfo, IN_PKTINFO_SIZE, cmsgIpv6Pktinfo, packIn6Pktinfo, unpackIn6Pktinfo, IN6_PKTINFO_SIZE,
+  unpackInt, cmsgIpTtl, cmsgIpv6Hoplimit, cmsgIpTos, cmsgIpv6Tclass,
+  unpackTimespec, unpackSockExtendedErr, SOCK_EXTENDED_ERR_SIZE,
+} from './cmsg';
+export type { Cmsg, Ucred, InPktinfo, In6Pktinfo, Timespec, SockExtendedErr } from './cmsg';

@@ -64,6 +64,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitConstants(env, exports);
   InitNetdb(env, exports);
   InitMsg(env, exports);
+  InitSelect(env, exports);
   return exports;
 }
 

@@ -143,6 +143,7 @@ void InitPoll(Napi::Env env, Napi::Object exports);
 void InitConstants(Napi::Env env, Napi::Object exports);
 void InitNetdb(Napi::Env env, Napi::Object exports);
 void InitMsg(Napi::Env env, Napi::Object exports);
+void InitSelect(Napi::Env env, Napi::Object exports);
 
 // Called by the environment's async cleanup hook: close every poll handle,
 // then remove `hook` once libuv has closed them all.
