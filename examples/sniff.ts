@@ -11,8 +11,26 @@
  * libpcap does (pcap-linux.c, "outgoing packets on the loopback device").
  * @module
  */
+import * as os from 'node:os';
 import { parseArgs } from 'node:util';
-import { Socket, checksum, inetNtop, htons, AF_PACKET, AF_INET, AF_INET6, SOCK_RAW, ETH_P_ALL, type Address } from 'bsdsock';
+import {
+  Socket,
+  SocketError,
+  checksum,
+  inetNtop,
+  htons,
+  AF_PACKET,
+  AF_INET,
+  AF_INET6,
+  SOCK_RAW,
+  ETH_P_ALL,
+  SOL_SOCKET,
+  SO_RCVBUF,
+  SO_RCVBUFFORCE,
+  SOL_PACKET,
+  PACKET_STATISTICS,
+  type Address,
+} from 'bsdsock';
 import { pyBytesRepr, runIfMain } from './common';
 
 const HELP = `Usage: bsdsock sniff [options]
@@ -241,6 +259,18 @@ export function decodeFrame(frame: Buffer, proto: number, hatype: number): Decod
 
 // ---- the program ---------------------------------------------------------------
 
+const RCVBUF = 2 * 1024 * 1024;
+
+/**
+ * Frames the kernel dropped because our receive queue was full:
+ * PACKET_STATISTICS, a `struct tpacket_stats { tp_packets; tp_drops; }` of
+ * native unsigned ints (packet(7)), counted since the last read.
+ */
+function droppedFrames(sock: Socket): number {
+  const stats = sock.getsockopt(SOL_PACKET, PACKET_STATISTICS, 8) as Buffer;
+  return os.endianness() === 'LE' ? stats.readUInt32LE(4) : stats.readUInt32BE(4);
+}
+
 /** socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL)), with a clear message where CAP_NET_RAW is missing. */
 export function openPacketSocket(): Socket {
   try {
@@ -272,6 +302,16 @@ export async function sniff(o: SniffOptions, out: (line: string) => void = (l) =
       throw e;
     }
   }
+  // Everything on the interface is queued to us before --port filters it:
+  // a 2 MiB receive buffer, as tcpdump's default (-B), so that a burst of
+  // other traffic does not push our frames out. SO_RCVBUFFORCE passes
+  // net.core.rmem_max (it needs CAP_NET_ADMIN); SO_RCVBUF is capped by it.
+  try {
+    sock.setsockopt(SOL_SOCKET, SO_RCVBUFFORCE, RCVBUF);
+  } catch (e) {
+    if (!(e instanceof SocketError)) throw e;
+    sock.setsockopt(SOL_SOCKET, SO_RCVBUF, RCVBUF);
+  }
   const stop = new AbortController();
   const onSigint = (): void => stop.abort();
   process.once('SIGINT', onSigint);
@@ -301,7 +341,7 @@ export async function sniff(o: SniffOptions, out: (line: string) => void = (l) =
   } finally {
     process.off('SIGINT', onSigint);
   }
-  out(`${shown} ${shown === 1 ? 'frame' : 'frames'} captured`);
+  out(`${shown} ${shown === 1 ? 'frame' : 'frames'} captured, ${droppedFrames(sock)} dropped by the kernel`);
   return shown;
 }
 

@@ -27,6 +27,16 @@ export const command: Command = {
   ],
 };
 
+/**
+ * An error on one line: OpenSSL's reason (`http request`) rather than its
+ * multi-line message (`80...:error:0A00009C:SSL routines:...`), and the code.
+ */
+export function describeError(e: unknown): string {
+  const err = e as { code?: string; message?: string; reason?: string };
+  const text = typeof err.reason === 'string' ? err.reason : String(err.message ?? e).split('\n')[0];
+  return err.code !== undefined && !text.includes(err.code) ? `${text} (${err.code})` : text;
+}
+
 /** Rejects after `secs` seconds, unless `cancel` is called first. */
 function deadline(secs: number, what: string): { expired: Promise<never>; cancel: () => void } {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -64,8 +74,7 @@ export async function handle(ctx: SSLContext, newSock: Socket, address: Address,
       console.log(`Echo: ${pyStrRepr(s)}`);
     }
   } catch (e) {
-    const err = e as { code?: string; message?: string };
-    console.log(`Error from ${pyRepr(address)}: ${err.message ?? String(e)}${err.code !== undefined ? ` (${err.code})` : ''}`);
+    console.log(`Error from ${pyRepr(address)}: ${describeError(e)}`);
   } finally {
     sock.close();
   }
