@@ -251,6 +251,20 @@ describe.skipIf(!raw)(`bsdsock ping${RAW_NOTE}`, () => {
     expectPingOutput(p.lines, { host: '::1', addr: '::1', size: 1000, count: 2, ipv6: true, verbose: 'socket: AF_INET6, SOCK_RAW, IPPROTO_ICMPV6' });
   });
 
+  it('Ctrl-C (SIGINT) stops it and prints the summary, as ping does', async () => {
+    const p = Program.bsdsock(['ping', '-i', '0.05', '127.0.0.1']);
+    await p.waitFor(/icmp_seq=3 /);
+    p.child.kill('SIGINT');
+    expect(await p.exit()).toEqual({ code: 0, signal: null });
+    const stats = p.lines.indexOf('--- 127.0.0.1 ping statistics ---');
+    expect(stats).toBeGreaterThan(3);
+    const m = /^(\d+) packets transmitted, (\d+) received, /.exec(p.lines[stats + 1]);
+    const replies = p.lines.filter((l) => / bytes from 127\.0\.0\.1: icmp_seq=\d+ /.test(l)).length;
+    expect(Number(m![2])).toBe(replies);
+    expect(Number(m![1]) - replies).toBeLessThanOrEqual(1); // one request may be out when the signal comes
+    expect(p.lines[stats + 2]).toMatch(/^rtt min\/avg\/max\/mdev = /);
+  });
+
   it('rejects bad usage with status 2', async () => {
     for (const [args, err] of [
       [[], 'a HOST is required'],
@@ -372,6 +386,14 @@ describe.skipIf(!raw)(`bsdsock sniff${RAW_NOTE}`, () => {
       "data 15 bytes b'hello, sniff \\xc2\\xa3'",
     ]);
     expect(sniff.lines.at(-1)).toMatch(/^1 frame captured, \d+ dropped by the kernel$/);
+  });
+
+  it('Ctrl-C (SIGINT) ends the capture with its count', async () => {
+    const sniff = Program.bsdsock(['sniff', '-i', 'lo', '--port', '1']); // tcpmux: nothing on lo uses it
+    await sniff.waitFor(/^Capturing on lo, TCP \/ UDP port 1$/);
+    sniff.child.kill('SIGINT');
+    expect(await sniff.exit()).toEqual({ code: 0, signal: null });
+    expect(sniff.lines).toEqual(['Capturing on lo, TCP / UDP port 1', expect.stringMatching(/^0 frames captured, \d+ dropped by the kernel$/)]);
   });
 
   it('names a missing interface', async () => {
