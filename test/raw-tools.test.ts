@@ -404,6 +404,32 @@ describe.skipIf(!raw)(`bsdsock sniff${RAW_NOTE}`, () => {
 });
 
 describe.skipIf(!raw || !netns)(`bsdsock sniff on a loopback of its own (network namespace)${RAW_NOTE}${NETNS_NOTE}`, () => {
+  it("sees bsdsock ping's ICMP and ICMPv6 echo requests and the kernel's replies", async () => {
+    const sniff = inNetns('', ['sniff', '-i', 'lo', '-c', '4']);
+    await sniff.waitFor(/^Capturing on lo$/);
+    const ns = ['nsenter', '-t', String(sniff.child.pid), '-n'];
+    const v6 = Program.bsdsock(['ping', '-6', '-c', '1', '::1'], ns);
+    expect(await v6.exit()).toEqual({ code: 0, signal: null });
+    const v4 = Program.bsdsock(['ping', '-c', '1', '-s', '4', '127.0.0.1'], ns);
+    expect(await v4.exit()).toEqual({ code: 0, signal: null });
+    expect(await sniff.exit()).toEqual({ code: 0, signal: null });
+    // nsenter execs the program: its pid is ping's, and ping's identifier is pid & 0xffff.
+    const [id6, id4] = [v6.child.pid! & 0xffff, v4.child.pid! & 0xffff];
+    const data56 = String.raw`b'\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f !"#$%&\'()*+,-./0123456789:;<=>?@ABCDEFG'`;
+    const data4 = String.raw`b'\x10\x11\x12\x13'`;
+    const f = frames(sniff.lines);
+    expect(f.map((x) => x.filter((l) => !l.startsWith('IPv'))).map((x) => x.join(' | '))).toEqual([
+      `#1 lo in, 118 bytes | ${ETH_IPV6} | ICMPv6 type 128 (echo request), code 0, id ${id6}, seq 1, length 64 | data 56 bytes ${data56}`,
+      `#2 lo in, 118 bytes | ${ETH_IPV6} | ICMPv6 type 129 (echo reply), code 0, id ${id6}, seq 1, length 64 | data 56 bytes ${data56}`,
+      `#3 lo in, 46 bytes | ${ETH_IPV4} | ICMP type 8 (echo request), code 0, id ${id4}, seq 1, length 12 | data 4 bytes ${data4}`,
+      `#4 lo in, 46 bytes | ${ETH_IPV4} | ICMP type 0 (echo reply), code 0, id ${id4}, seq 1, length 12 | data 4 bytes ${data4}`,
+    ]);
+    expect(f[0][2]).toMatch(/^IPv6 ::1 > ::1, next header 58 \(ICMPv6\), hop limit 64, class 0x00, flow \d+, payload length 64$/);
+    expect(f[2][2]).toMatch(ipv4Line('1 \\(ICMP\\)', 32));
+    // The reply's IPv4 header: no DF (the kernel's ICMP reply), its checksum verified too.
+    expect(f[3][2]).toMatch(/^IPv4 127\.0\.0\.1 > 127\.0\.0\.1, proto 1 \(ICMP\), ttl 64, tos 0x00, id \d+, flags \[none\], offset 0, length 32, header 20, checksum 0x[0-9a-f]{4} ok$/);
+  });
+
   it("IPv6 UDP from Python: the IPv6 header's fields", async () => {
     const sniff = inNetns('', ['sniff', '-i', 'lo', '-c', '1', '--port', '5353']);
     await sniff.waitFor(/^Capturing on lo/);
