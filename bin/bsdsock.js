@@ -16,6 +16,11 @@ const COMMANDS = {
   'chat-server': 'chat v3: group chat server (nicknames, /nick, /who, /quit), port 8890',
   'chat-client': 'chat client for the terminal: stdin to the chat, the chat to stdout',
   'chat-server-selector': 'chat v3 written with a selector (one select loop, many clients), port 8891',
+  'tls-echo-server': 'TLS echo server (createDefaultContext / wrapSocket), --cert FILE --key FILE, port 8443',
+  'tls-echo-client': 'TLS echo client: verifies the server (--cafile FILE, or --insecure), prints SENT / RCVD',
+  ping: 'ping HOST: ICMP / ICMPv6 echo on a raw or unprivileged ICMP socket, with round-trip times',
+  sniff: 'packet capture (AF_PACKET): Ethernet / IPv4 / IPv6 / TCP / UDP headers, -i IFACE -c N',
+  'reuseport-echo-server': 'TCP echo server in N worker threads sharing a port (SO_REUSEPORT), port 8881',
 };
 
 function usage() {

@@ -12,6 +12,7 @@ export { SSLContext, SSLSocket, Purpose, createDefaultContext, CERT_NONE, CERT_O
 export type { WrapOptions } from './tls';
 export { CMSG_LEN, CMSG_SPACE, sendFds, sendFdsSync, recvFds, recvFdsSync } from './msg';
 export type { RecvFdsResult } from './msg';
+export { checksum } from './checksum';
 export type { Address, InetAddress, Inet6Address, UnixAddress, PacketAddress, NetlinkAddress } from './address';
 export { SocketError, SocketTimeoutError, GaiError, HostError } from './errors';
 export { inetPton, inetNtop, inetAton, inetNtoa, htons, htonl, ntohs, ntohl } from './inet';
