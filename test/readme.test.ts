@@ -208,9 +208,12 @@ describe('README.md', () => {
       'udp-client.mjs',
       'upper-server.mjs',
       'greeting.mjs',
+      'selector-echo.mjs',
+      'pktinfo.mjs',
     ]);
     expect(blocks.filter((b) => b.lang === 'sh').map((b) => b.name)).toEqual([
-      'Install and the two commands #1', // npm install / npm test / npm run bench: what runs this suite
+      'Install and the two commands #1', // npm install bsdsock: the packaging test installs the tarball
+      'Install and the two commands #2', // npm install / npm test / npm run bench: what runs this suite
       'A first example #4', // the bsdsock commands: below
       'More examples #4', // the python3 SEQPACKET client: below
     ]);
@@ -277,11 +280,21 @@ describe('A first example', () => {
       .filter((l) => l.startsWith('npx bsdsock '))
       .flatMap((l) => [l.split('#')[0], ...(/# .*(npx bsdsock [^;]+)$/.exec(l)?.slice(1) ?? [])])
       .map((l) => l.trim().split(/\s+/).slice(2));
-    expect(commands).toEqual([['udp-echo-server'], ['tcp-echo-server'], ['threaded-echo-server'], ['chat-server'], ['chat-client', '--nick', 'alice']]);
+    expect(commands).toEqual([
+      ['udp-echo-server'],
+      ['tcp-echo-server'],
+      ['threaded-echo-server'],
+      ['chat-server'],
+      ['chat-client', '--nick', 'alice'],
+      ['tls-echo-server', '--cert', 'cert.pem', '--key', 'key.pem'],
+      ['ping', '-c', '3', '127.0.0.1'],
+      ['sniff', '-i', 'lo', '-c', '10'],
+      ['reuseport-echo-server', '--workers', '4'],
+    ]);
     for (const argv of commands) {
       // With --help each prints its usage, after checking the options given.
       const r = spawnSync(process.execPath, [BIN, ...argv, '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 10_000 });
-      expect({ status: r.status, stderr: r.stderr, first: r.stdout.split('\n')[0] }).toEqual({ status: 0, stderr: '', first: `Usage: bsdsock ${argv[0]} [options]` });
+      expect({ status: r.status, stderr: r.stderr, first: r.stdout.split('\n')[0] }).toEqual({ status: 0, stderr: '', first: `Usage: bsdsock ${argv[0]} [options]${argv[0] === 'ping' ? ' HOST' : ''}` });
     }
   });
 });
@@ -352,5 +365,24 @@ describe('More examples', () => {
       for (const s of held) s.destroy();
       await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
     }
+  });
+});
+
+describe('Selectors, ancillary data and options', () => {
+  it('the selector echo server serves two python3 clients at once', async () => {
+    const { server, port } = await serve('selector-echo.mjs', swap(block('selector-echo.mjs'), '8886', 0), /^selector echo server on \[ '127\.0\.0\.1', (\d+) \]$/);
+    const py = execFileSync(
+      'python3',
+      ['-c', `import socket\na = socket.create_connection(('127.0.0.1', ${port}))\nb = socket.create_connection(('127.0.0.1', ${port}))\na.sendall(b'one'); b.sendall(b'two')\nprint(a.recv(100), b.recv(100))\na.close(); b.close()`],
+      { encoding: 'utf8', timeout: 10_000 },
+    );
+    expect(py).toBe("b'one' b'two'\n");
+    expect(server.alive).toBe(true);
+  });
+
+  it('pktinfo: the datagram\'s destination address, and the TTL the sender set for it', async () => {
+    write('pktinfo.mjs', block('pktinfo.mjs'));
+    const r = await Program.node('pktinfo.mjs').exit();
+    expect(r).toEqual({ code: 0, signal: null, stdout: 'hi sent to 127.0.0.1 on interface 1\nttl 5\n', stderr: '' });
   });
 });

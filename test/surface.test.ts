@@ -128,11 +128,12 @@ describe('makefile: the fd closes when the socket and every stream from it are c
       const f = a.makefile('rw');
       a.close();
       f.pipe(f);
-      c.sendallSync(b(`hello ${i}`));
-      expect(c.recvSync(64)).toEqual(b(`hello ${i}`));
+      const closed = new Promise((r) => f.once('close', r));
+      await c.sendall(b(`hello ${i}`));
+      expect(await c.recv(64)).toEqual(b(`hello ${i}`));
       c.shutdown(1); // EOF: the stream ends both ways and closes
-      await new Promise((r) => f.once('close', r));
-      expect(c.recvSync(64)).toEqual(Buffer.alloc(0));
+      await closed;
+      expect(await c.recv(64)).toEqual(Buffer.alloc(0));
       c.close();
       expect(a.fileno()).toBe(-1);
     }
