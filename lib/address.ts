@@ -53,11 +53,17 @@ function hostToResolve(family: number, address: unknown): string | undefined {
   if (family !== AF_INET && family !== AF_INET6) return undefined;
   if (!Array.isArray(address) || typeof address[0] !== 'string') return undefined;
   const host = address[0];
+  // The host of the last numeric address seen: a server answering the peer
+  // it just heard from sends to the same string again and again (the
+  // address cache hands back the same tuple), so no inet_pton per datagram.
+  if (host === lastNumeric[family === AF_INET ? 0 : 1]) return undefined;
   if (host === '' || host === '<broadcast>' || host.includes('\0')) return undefined;
-  if (family === AF_INET) return binding.inet_pton(AF_INET, host) === null ? host : undefined;
-  const pct = host.indexOf('%');
-  return binding.inet_pton(AF_INET6, pct >= 0 ? host.slice(0, pct) : host) === null ? host : undefined;
+  const pct = family === AF_INET ? -1 : host.indexOf('%');
+  if (binding.inet_pton(family, pct >= 0 ? host.slice(0, pct) : host) === null) return host;
+  lastNumeric[family === AF_INET ? 0 : 1] = host;
+  return undefined;
 }
+const lastNumeric: [string | null, string | null] = [null, null];
 
 /**
  * The given address with its host replaced by the first resolved one (port,

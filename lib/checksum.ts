@@ -19,6 +19,7 @@ import type { Bytes } from './socket';
  *
  * For ICMPv6 on a raw socket Linux fills the checksum in itself (RFC 3542);
  * for ICMP it is the sender's job.
+ * @group Messages and fds
  */
 export function checksum(data: Bytes, initial = 0): number {
   if (typeof data === 'string') throw new TypeError('data must be bytes, not a string: encode it first');

@@ -59,14 +59,20 @@ function intItem(level: number, type: number, value: number, name: string, min: 
 
 // ---- SCM_RIGHTS ---------------------------------------------------------------
 
-/** An SCM_RIGHTS item passing `fds` (unix(7)); what `sendFds` sends. */
+/**
+ * An SCM_RIGHTS item passing `fds` (unix(7)); what `sendFds` sends.
+ * @group Messages and fds
+ */
 export function cmsgRights(fds: number[]): AncData {
   if (!Array.isArray(fds)) throw new TypeError('fds must be an array of integers');
   const buf = Buffer.alloc(fds.length * INT);
   fds.forEach((fd, i) => view(buf).setInt32(i * INT, int(fd, `fds[${i}]`, 0, 0x7fffffff), LE));
   return [SOL_SOCKET, SCM_RIGHTS, buf];
 }
-/** The fds of an SCM_RIGHTS item (an int array). They are the receiver's to close. */
+/**
+ * The fds of an SCM_RIGHTS item (an int array). They are the receiver's to close.
+ * @group Messages and fds
+ */
 export function unpackRights(data: Uint8Array): number[] {
   const v = view(data);
   const fds: number[] = [];
@@ -76,16 +82,25 @@ export function unpackRights(data: Uint8Array): number[] {
 
 // ---- SCM_CREDENTIALS: struct ucred ------------------------------------------------
 
-/** `struct ucred` (unix(7)): the sending process's credentials. */
+/**
+ * `struct ucred` (unix(7)): the sending process's credentials.
+ * @group Messages and fds
+ */
 export interface Ucred {
   pid: number;
   uid: number;
   gid: number;
 }
-/** sizeof(struct ucred). */
+/**
+ * sizeof(struct ucred).
+ * @group Messages and fds
+ */
 export const UCRED_SIZE = 12;
 
-/** Pack a `struct ucred` (Python: `struct.pack('@iII', pid, uid, gid)`). */
+/**
+ * Pack a `struct ucred` (Python: `struct.pack('@iII', pid, uid, gid)`).
+ * @group Messages and fds
+ */
 export function packUcred(cred: Ucred): Buffer {
   const buf = Buffer.alloc(UCRED_SIZE);
   const v = view(buf);
@@ -94,7 +109,10 @@ export function packUcred(cred: Ucred): Buffer {
   v.setUint32(8, int(cred.gid, 'gid', 0, 0xffffffff), LE);
   return buf;
 }
-/** Unpack a `struct ucred`. */
+/**
+ * Unpack a `struct ucred`.
+ * @group Messages and fds
+ */
 export function unpackUcred(data: Uint8Array): Ucred {
   const v = need(data, UCRED_SIZE, 'struct ucred');
   return { pid: v.getInt32(0, LE), uid: v.getUint32(4, LE), gid: v.getUint32(8, LE) };
@@ -104,6 +122,7 @@ export function unpackUcred(data: Uint8Array): Ucred {
  * the sender's real credentials when the receiver has SO_PASSCRED on; with
  * it, the sender claims these (checked: only a privileged process may claim
  * another pid or id).
+ * @group Messages and fds
  */
 export function cmsgCredentials(cred: Ucred): AncData {
   return [SOL_SOCKET, SCM_CREDENTIALS, packUcred(cred)];
@@ -111,7 +130,10 @@ export function cmsgCredentials(cred: Ucred): AncData {
 
 // ---- IP_PKTINFO: struct in_pktinfo ------------------------------------------------
 
-/** `struct in_pktinfo` (ip(7)). */
+/**
+ * `struct in_pktinfo` (ip(7)).
+ * @group Messages and fds
+ */
 export interface InPktinfo {
   /** ipi_ifindex: the interface the datagram came in on (or, sending, goes out of; 0: by route). */
   ifindex: number;
@@ -120,10 +142,16 @@ export interface InPktinfo {
   /** ipi_addr: the destination address in the datagram's header. */
   addr: string;
 }
-/** sizeof(struct in_pktinfo). */
+/**
+ * sizeof(struct in_pktinfo).
+ * @group Messages and fds
+ */
 export const IN_PKTINFO_SIZE = 12;
 
-/** Pack a `struct in_pktinfo` (Python: `struct.pack('@i4s4s', ifindex, inet_aton(spec_dst), inet_aton(addr))`). */
+/**
+ * Pack a `struct in_pktinfo` (Python: `struct.pack('@i4s4s', ifindex, inet_aton(spec_dst), inet_aton(addr))`).
+ * @group Messages and fds
+ */
 export function packInPktinfo(p: { ifindex?: number; specDst?: string; addr?: string }): Buffer {
   const buf = Buffer.alloc(IN_PKTINFO_SIZE);
   view(buf).setInt32(0, int(p.ifindex ?? 0, 'ifindex', 0, 0x7fffffff), LE);
@@ -131,7 +159,10 @@ export function packInPktinfo(p: { ifindex?: number; specDst?: string; addr?: st
   inetAton(p.addr ?? '0.0.0.0').copy(buf, 8);
   return buf;
 }
-/** Unpack a `struct in_pktinfo`. */
+/**
+ * Unpack a `struct in_pktinfo`.
+ * @group Messages and fds
+ */
 export function unpackInPktinfo(data: Uint8Array): InPktinfo {
   const v = need(data, IN_PKTINFO_SIZE, 'struct in_pktinfo');
   return { ifindex: v.getInt32(0, LE), specDst: inetNtoa(data.subarray(4, 8)), addr: inetNtoa(data.subarray(8, 12)) };
@@ -139,6 +170,7 @@ export function unpackInPktinfo(data: Uint8Array): InPktinfo {
 /**
  * An IP_PKTINFO item for sendmsg: send from `specDst` (a local address)
  * and/or out of interface `ifindex`, whatever the socket is bound to.
+ * @group Messages and fds
  */
 export function cmsgIpPktinfo(p: { ifindex?: number; specDst?: string }): AncData {
   return [IPPROTO_IP, IP_PKTINFO, packInPktinfo(p)];
@@ -146,65 +178,101 @@ export function cmsgIpPktinfo(p: { ifindex?: number; specDst?: string }): AncDat
 
 // ---- IPV6_PKTINFO: struct in6_pktinfo -------------------------------------------------
 
-/** `struct in6_pktinfo` (ipv6(7), RFC 3542). */
+/**
+ * `struct in6_pktinfo` (ipv6(7), RFC 3542).
+ * @group Messages and fds
+ */
 export interface In6Pktinfo {
   /** ipi6_addr: receiving, the datagram's destination; sending, the source address to use. */
   addr: string;
   /** ipi6_ifindex: the interface. */
   ifindex: number;
 }
-/** sizeof(struct in6_pktinfo). */
+/**
+ * sizeof(struct in6_pktinfo).
+ * @group Messages and fds
+ */
 export const IN6_PKTINFO_SIZE = 20;
 
-/** Pack a `struct in6_pktinfo` (Python: `inet_pton(AF_INET6, addr) + struct.pack('@i', ifindex)`). */
+/**
+ * Pack a `struct in6_pktinfo` (Python: `inet_pton(AF_INET6, addr) + struct.pack('@i', ifindex)`).
+ * @group Messages and fds
+ */
 export function packIn6Pktinfo(p: { addr?: string; ifindex?: number }): Buffer {
   const buf = Buffer.alloc(IN6_PKTINFO_SIZE);
   inetPton(AF_INET6, p.addr ?? '::').copy(buf, 0);
   view(buf).setInt32(16, int(p.ifindex ?? 0, 'ifindex', 0, 0x7fffffff), LE);
   return buf;
 }
-/** Unpack a `struct in6_pktinfo`. */
+/**
+ * Unpack a `struct in6_pktinfo`.
+ * @group Messages and fds
+ */
 export function unpackIn6Pktinfo(data: Uint8Array): In6Pktinfo {
   const v = need(data, IN6_PKTINFO_SIZE, 'struct in6_pktinfo');
   return { addr: inetNtop(AF_INET6, data.subarray(0, 16)), ifindex: v.getInt32(16, LE) };
 }
-/** An IPV6_PKTINFO item for sendmsg: the source address and/or outgoing interface of this datagram. */
+/**
+ * An IPV6_PKTINFO item for sendmsg: the source address and/or outgoing interface of this datagram.
+ * @group Messages and fds
+ */
 export function cmsgIpv6Pktinfo(p: { addr?: string; ifindex?: number }): AncData {
   return [IPPROTO_IPV6, IPV6_PKTINFO, packIn6Pktinfo(p)];
 }
 
 // ---- int items: TTL, hop limit, TOS, traffic class --------------------------------------
 
-/** An int item (IP_TTL, IPV6_HOPLIMIT, IPV6_TCLASS): 4 bytes. IP_TOS also arrives as 1 byte (IP_RECVTOS). */
+/**
+ * An int item (IP_TTL, IPV6_HOPLIMIT, IPV6_TCLASS): 4 bytes. IP_TOS also arrives as 1 byte (IP_RECVTOS).
+ * @group Messages and fds
+ */
 export function unpackInt(data: Uint8Array): number {
   if (data.length === 1) return data[0];
   return need(data, INT, 'an int item').getInt32(0, LE);
 }
-/** An IP_TTL item for sendmsg: this datagram's TTL (1..255). */
+/**
+ * An IP_TTL item for sendmsg: this datagram's TTL (1..255).
+ * @group Messages and fds
+ */
 export function cmsgIpTtl(ttl: number): AncData {
   return intItem(IPPROTO_IP, IP_TTL, ttl, 'ttl', 1, 255);
 }
-/** An IPV6_HOPLIMIT item for sendmsg: this datagram's hop limit (-1: the default, 0..255). */
+/**
+ * An IPV6_HOPLIMIT item for sendmsg: this datagram's hop limit (-1: the default, 0..255).
+ * @group Messages and fds
+ */
 export function cmsgIpv6Hoplimit(hops: number): AncData {
   return intItem(IPPROTO_IPV6, IPV6_HOPLIMIT, hops, 'hop limit', -1, 255);
 }
-/** An IP_TOS item for sendmsg: this datagram's TOS byte (0..255). */
+/**
+ * An IP_TOS item for sendmsg: this datagram's TOS byte (0..255).
+ * @group Messages and fds
+ */
 export function cmsgIpTos(tos: number): AncData {
   return intItem(IPPROTO_IP, IP_TOS, tos, 'tos', 0, 255);
 }
-/** An IPV6_TCLASS item for sendmsg: this datagram's traffic class (-1: the default, 0..255). */
+/**
+ * An IPV6_TCLASS item for sendmsg: this datagram's traffic class (-1: the default, 0..255).
+ * @group Messages and fds
+ */
 export function cmsgIpv6Tclass(tclass: number): AncData {
   return intItem(IPPROTO_IPV6, IPV6_TCLASS, tclass, 'traffic class', -1, 255);
 }
 
 // ---- SCM_TIMESTAMPNS: struct timespec ----------------------------------------------------
 
-/** `struct timespec`: a CLOCK_REALTIME time. */
+/**
+ * `struct timespec`: a CLOCK_REALTIME time.
+ * @group Messages and fds
+ */
 export interface Timespec {
   sec: number;
   nsec: number;
 }
-/** Unpack a `struct timespec` (SCM_TIMESTAMPNS: when the datagram arrived, socket(7) SO_TIMESTAMPNS). */
+/**
+ * Unpack a `struct timespec` (SCM_TIMESTAMPNS: when the datagram arrived, socket(7) SO_TIMESTAMPNS).
+ * @group Messages and fds
+ */
 export function unpackTimespec(data: Uint8Array): Timespec {
   const v = need(data, 2 * LONG, 'struct timespec');
   if (LONG === 8) return { sec: Number(v.getBigInt64(0, LE)), nsec: Number(v.getBigInt64(8, LE)) };
@@ -213,7 +281,10 @@ export function unpackTimespec(data: Uint8Array): Timespec {
 
 // ---- IP_RECVERR: struct sock_extended_err + offender ----------------------------------------
 
-/** `struct sock_extended_err` (ip(7) IP_RECVERR, linux/errqueue.h) and the address after it. */
+/**
+ * `struct sock_extended_err` (ip(7) IP_RECVERR, linux/errqueue.h) and the address after it.
+ * @group Messages and fds
+ */
 export interface SockExtendedErr {
   /** ee_errno: the error (ECONNREFUSED for a port unreachable, EMSGSIZE, ...). */
   errno: number;
@@ -231,12 +302,18 @@ export interface SockExtendedErr {
   /** SO_EE_OFFENDER: the address of the node that reported the error (the ICMP sender), or null. */
   offender: Address | null;
 }
-/** sizeof(struct sock_extended_err). */
+/**
+ * sizeof(struct sock_extended_err).
+ * @group Messages and fds
+ */
 export const SOCK_EXTENDED_ERR_SIZE = 16;
 
 const errnoNames = new Map<number, string>(Object.entries(os.constants.errno).map(([k, v]) => [v, k]));
 
-/** Unpack an IP_RECVERR / IPV6_RECVERR item: the error and its offender address. */
+/**
+ * Unpack an IP_RECVERR / IPV6_RECVERR item: the error and its offender address.
+ * @group Messages and fds
+ */
 export function unpackSockExtendedErr(data: Uint8Array): SockExtendedErr {
   const v = need(data, SOCK_EXTENDED_ERR_SIZE, 'struct sock_extended_err');
   const errno = v.getUint32(0, LE);
@@ -259,7 +336,10 @@ export function unpackSockExtendedErr(data: Uint8Array): SockExtendedErr {
 
 // ---- decoding a whole ancdata list ---------------------------------------------------------
 
-/** One decoded ancillary item: `name` says what `value` is. */
+/**
+ * One decoded ancillary item: `name` says what `value` is.
+ * @group Messages and fds
+ */
 export type Cmsg =
   | { name: 'SCM_RIGHTS'; level: number; type: number; value: number[] }
   | { name: 'SCM_CREDENTIALS'; level: number; type: number; value: Ucred }
@@ -271,7 +351,10 @@ export type Cmsg =
   /** An item this module does not decode: its raw bytes. */
   | { name: null; level: number; type: number; value: Buffer };
 
-/** Decode one `[level, type, data]` item of recvmsg's ancdata. */
+/**
+ * Decode one `[level, type, data]` item of recvmsg's ancdata.
+ * @group Messages and fds
+ */
 export function decodeCmsg(level: number, type: number, data: Buffer): Cmsg {
   if (level === SOL_SOCKET) {
     if (type === SCM_RIGHTS) return { name: 'SCM_RIGHTS', level, type, value: unpackRights(data) };
@@ -291,7 +374,10 @@ export function decodeCmsg(level: number, type: number, data: Buffer): Cmsg {
   return { name: null, level, type, value: data };
 }
 
-/** Decode every item of recvmsg's ancdata, in order. */
+/**
+ * Decode every item of recvmsg's ancdata, in order.
+ * @group Messages and fds
+ */
 export function decodeAncdata(ancdata: Array<[number, number, Buffer]>): Cmsg[] {
   return ancdata.map(([level, type, data]) => decodeCmsg(level, type, data));
 }
@@ -303,6 +389,7 @@ const CMSG_SPACE = (n: number): number => binding.CMSG_SPACE(n);
  * An ancillary buffer size with room for one of each item this module
  * decodes (a few hundred bytes): pass it as recvmsg's `ancbufsize` when
  * several options are on. SCM_RIGHTS needs `CMSG_SPACE(4 * maxfds)` on top.
+ * @group Messages and fds
  */
 export const ANCBUFSIZE: number =
   CMSG_SPACE(UCRED_SIZE) + CMSG_SPACE(IN_PKTINFO_SIZE) + CMSG_SPACE(IN6_PKTINFO_SIZE) + 4 * CMSG_SPACE(INT) +

@@ -115,7 +115,11 @@ interface Engine {
   channels: Array<{ onEvent(events: number): void } | undefined>;
   shared: Int32Array;
   holders: number;
+  /** Async calls that may still complete at once before the loop must turn (see Channel.call). */
+  budget: number;
 }
+/** Async calls completed at once per loop iteration, at most. */
+const BUDGET = 64;
 const IN_DISPATCH = 0;
 const WANT_REF = 1;
 const EVENTS = 2;
@@ -123,7 +127,7 @@ const engine: Engine = ((binding as { engine?: Engine }).engine ??= makeEngine()
 const { channels, shared } = engine;
 
 function makeEngine(): Engine {
-  const e = { channels: [], holders: 0 } as unknown as Engine;
+  const e = { channels: [], holders: 0, budget: BUDGET } as unknown as Engine;
   e.shared = binding.pollSetup((count) => dispatch(e, count));
   return e;
 }
@@ -134,7 +138,9 @@ function makeEngine(): Engine {
  * rethrown on the next tick, so one throwing callback costs no other
  * socket its event.
  */
-function dispatch({ channels, shared }: Engine, count: number): void {
+function dispatch(e: Engine, count: number): void {
+  const { channels, shared } = e;
+  e.budget = BUDGET;
   for (let i = 0; i < count; i++) {
     const ch = channels[shared[EVENTS + 2 * i]];
     if (ch !== undefined) ch.onEvent(shared[EVENTS + 2 * i + 1]);
@@ -202,6 +208,14 @@ export class Channel {
       // An already aborted signal rejects even when the call could complete
       // (as fetch and events.once do).
       if (opts?.signal?.aborted) return Promise.reject(opts.signal.reason);
+      if (--engine.budget < 0 && this.timeout !== 0 && (flags & DONTWAIT) === 0) {
+        // Calls that complete at once resolve in microtasks: a loop of them
+        // on a socket that always has data (a packet socket on a busy lo, a
+        // UDP sender) would never let the event loop run timers or signals.
+        // Past the budget of one loop iteration, a call waits for
+        // readiness, which (level-triggered) comes in the next iteration.
+        return this.wait(owner, dir, op, a, b, flags, syscall, opts, address);
+      }
       const v = op(this, a, b, flags);
       if (v !== AGAIN) return Promise.resolve(v);
       return this.wait(owner, dir, op, a, b, flags, syscall, opts, address);

@@ -21,9 +21,15 @@
 import { binding } from './binding';
 import { Socket } from './socket';
 
-/** The socket is readable (data, a pending connection, EOF or an error to collect). Python's `selectors.EVENT_READ`. */
+/**
+ * The socket is readable (data, a pending connection, EOF or an error to collect). Python's `selectors.EVENT_READ`.
+ * @group Selectors
+ */
 export const EVENT_READ = 1;
-/** The socket is writable (room in the send buffer, a connect that finished, or an error). Python's `selectors.EVENT_WRITE`. */
+/**
+ * The socket is writable (room in the send buffer, a connect that finished, or an error). Python's `selectors.EVENT_WRITE`.
+ * @group Selectors
+ */
 export const EVENT_WRITE = 2;
 
 const { POLLIN, POLLOUT } = binding.internal;
@@ -31,6 +37,7 @@ const { POLLIN, POLLOUT } = binding.internal;
 /**
  * A registration: Python's `SelectorKey(fileobj, fd, events, data)`. Frozen;
  * `modify` returns a new key.
+ * @group Selectors
  */
 export interface SelectorKey<T = unknown> {
   /** The registered socket. */
@@ -46,6 +53,7 @@ export interface SelectorKey<T = unknown> {
 /**
  * Python's `KeyError` of the selectors module: the socket (or fd) is not
  * registered (`getKey`, `unregister`, `modify`), or already is (`register`).
+ * @group Selectors
  */
 export class SelectorKeyError extends Error {
   override name = 'SelectorKeyError';
@@ -74,7 +82,10 @@ interface Pending<T> {
   onAbort?: () => void;
 }
 
-/** Options of the async `select`. */
+/**
+ * Options of the async `select`.
+ * @group Selectors
+ */
 export interface SelectOptions {
   /** Aborts the wait: `select` rejects with `signal.reason`. */
   signal?: AbortSignal;
@@ -118,6 +129,7 @@ function toEvents(revents: number, wanted: number): number {
  * sel.register(listener, EVENT_READ, 'accept');
  * for (;;) for (const [key, events] of await sel.select()) { ... }
  * ```
+ * @group Selectors
  */
 export class DefaultSelector<T = unknown> {
   readonly #entries = new Map<Socket, Entry<T>>();

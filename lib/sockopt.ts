@@ -47,7 +47,10 @@ function uint32(n: unknown, name: string): number {
 
 // ---- SO_LINGER: struct linger { int l_onoff; int l_linger; } ---------------
 
-/** `struct linger` (socket(7) SO_LINGER): whether close lingers, and for how many seconds. */
+/**
+ * `struct linger` (socket(7) SO_LINGER): whether close lingers, and for how many seconds.
+ * @group Options
+ */
 export interface Linger {
   /** l_onoff: close(2) / shutdown(2) wait for unsent data (or reset at once with 0 seconds). */
   onoff: boolean;
@@ -55,10 +58,16 @@ export interface Linger {
   seconds: number;
 }
 
-/** sizeof(struct linger). */
+/**
+ * sizeof(struct linger).
+ * @group Options
+ */
 export const LINGER_SIZE = 8;
 
-/** Pack a `struct linger` (Python: `struct.pack('ii', onoff, seconds)`). */
+/**
+ * Pack a `struct linger` (Python: `struct.pack('ii', onoff, seconds)`).
+ * @group Options
+ */
 export function packLinger(onoff: boolean, seconds = 0): Buffer {
   const buf = Buffer.alloc(LINGER_SIZE);
   const v = view(buf);
@@ -66,18 +75,25 @@ export function packLinger(onoff: boolean, seconds = 0): Buffer {
   v.setInt32(4, int32(seconds, 'seconds'), LE);
   return buf;
 }
-/** Unpack a `struct linger`. */
+/**
+ * Unpack a `struct linger`.
+ * @group Options
+ */
 export function unpackLinger(buf: Uint8Array): Linger {
   const v = need(buf, LINGER_SIZE, 'struct linger');
   return { onoff: v.getInt32(0, LE) !== 0, seconds: v.getInt32(4, LE) };
 }
-/** getsockopt(SOL_SOCKET, SO_LINGER), decoded. */
+/**
+ * getsockopt(SOL_SOCKET, SO_LINGER), decoded.
+ * @group Options
+ */
 export function getLinger(sock: Socket): Linger {
   return unpackLinger(sock.getsockopt(SOL_SOCKET, SO_LINGER, LINGER_SIZE));
 }
 /**
  * setsockopt(SOL_SOCKET, SO_LINGER). `setLinger(sock, true, 0)` makes close
  * send a RST instead of a FIN (the "abortive close").
+ * @group Options
  */
 export function setLinger(sock: Socket, onoff: boolean, seconds = 0): void {
   sock.setsockopt(SOL_SOCKET, SO_LINGER, packLinger(onoff, seconds));
@@ -85,12 +101,16 @@ export function setLinger(sock: Socket, onoff: boolean, seconds = 0): void {
 
 // ---- SO_RCVTIMEO / SO_SNDTIMEO: struct timeval --------------------------------
 
-/** sizeof(struct timeval) on this ABI. */
+/**
+ * sizeof(struct timeval) on this ABI.
+ * @group Options
+ */
 export const TIMEVAL_SIZE = 2 * LONG;
 
 /**
  * Pack a `struct timeval` of `seconds` (`null` or 0: no timeout), rounded to
  * the microsecond (Python: `struct.pack('@ll', sec, usec)`).
+ * @group Options
  */
 export function packTimeval(seconds: number | null): Buffer {
   const buf = Buffer.alloc(TIMEVAL_SIZE);
@@ -113,7 +133,10 @@ export function packTimeval(seconds: number | null): Buffer {
   }
   return buf;
 }
-/** Unpack a `struct timeval` into seconds (0: no timeout). */
+/**
+ * Unpack a `struct timeval` into seconds (0: no timeout).
+ * @group Options
+ */
 export function unpackTimeval(buf: Uint8Array): number {
   const v = need(buf, TIMEVAL_SIZE, 'struct timeval');
   const [sec, usec] = LONG === 8 ? [Number(v.getBigInt64(0, LE)), Number(v.getBigInt64(8, LE))] : [v.getInt32(0, LE), v.getInt32(4, LE)];
@@ -127,6 +150,7 @@ function checkTimeoOpt(optname: number): void {
 /**
  * getsockopt(SOL_SOCKET, SO_RCVTIMEO or SO_SNDTIMEO) in seconds (0: none).
  * The kernel keeps it in jiffies, so what comes back may be rounded.
+ * @group Options
  */
 export function getTimeval(sock: Socket, optname: number): number {
   checkTimeoOpt(optname);
@@ -137,6 +161,7 @@ export function getTimeval(sock: Socket, optname: number): number {
  * apply to blocking calls on the fd; bsdsock's own fds are non-blocking and
  * use `settimeout` instead, so this matters for an fd handed to other code
  * (`detach()`, a child process).
+ * @group Options
  */
 export function setTimeval(sock: Socket, optname: number, seconds: number | null): void {
   checkTimeoOpt(optname);
@@ -145,7 +170,10 @@ export function setTimeval(sock: Socket, optname: number, seconds: number | null
 
 // ---- IP_ADD_MEMBERSHIP: struct ip_mreqn ---------------------------------------
 
-/** `struct ip_mreqn` (ip(7)): a multicast group and the local interface to join it on. */
+/**
+ * `struct ip_mreqn` (ip(7)): a multicast group and the local interface to join it on.
+ * @group Options
+ */
 export interface IpMreqn {
   /** imr_multiaddr: the group, dotted quad. */
   multiaddr: string;
@@ -155,10 +183,16 @@ export interface IpMreqn {
   ifindex: number;
 }
 
-/** sizeof(struct ip_mreqn). */
+/**
+ * sizeof(struct ip_mreqn).
+ * @group Options
+ */
 export const IP_MREQN_SIZE = 12;
 
-/** Pack a `struct ip_mreqn` (Python: `struct.pack('@4s4si', inet_aton(group), inet_aton(addr), ifindex)`). */
+/**
+ * Pack a `struct ip_mreqn` (Python: `struct.pack('@4s4si', inet_aton(group), inet_aton(addr), ifindex)`).
+ * @group Options
+ */
 export function packIpMreqn(multiaddr: string, address = '0.0.0.0', ifindex = 0): Buffer {
   const buf = Buffer.alloc(IP_MREQN_SIZE);
   inetAton(multiaddr).copy(buf, 0);
@@ -166,7 +200,10 @@ export function packIpMreqn(multiaddr: string, address = '0.0.0.0', ifindex = 0)
   view(buf).setInt32(8, int32(ifindex, 'ifindex'), LE);
   return buf;
 }
-/** Unpack a `struct ip_mreqn`. */
+/**
+ * Unpack a `struct ip_mreqn`.
+ * @group Options
+ */
 export function unpackIpMreqn(buf: Uint8Array): IpMreqn {
   const v = need(buf, IP_MREQN_SIZE, 'struct ip_mreqn');
   return { multiaddr: inetNtoa(buf.subarray(0, 4)), address: inetNtoa(buf.subarray(4, 8)), ifindex: v.getInt32(8, LE) };
@@ -175,18 +212,25 @@ export function unpackIpMreqn(buf: Uint8Array): IpMreqn {
  * Join an IPv4 multicast group: setsockopt(IPPROTO_IP, IP_ADD_MEMBERSHIP,
  * ip_mreqn). `ifindex` (or `address`) picks the interface; with neither the
  * kernel picks by route. Joining twice is EADDRINUSE.
+ * @group Options
  */
 export function ipAddMembership(sock: Socket, group: string, opts: { address?: string; ifindex?: number } = {}): void {
   sock.setsockopt(IPPROTO_IP, IP_ADD_MEMBERSHIP, packIpMreqn(group, opts.address, opts.ifindex));
 }
-/** Leave an IPv4 multicast group: IP_DROP_MEMBERSHIP (EADDRNOTAVAIL if not joined). */
+/**
+ * Leave an IPv4 multicast group: IP_DROP_MEMBERSHIP (EADDRNOTAVAIL if not joined).
+ * @group Options
+ */
 export function ipDropMembership(sock: Socket, group: string, opts: { address?: string; ifindex?: number } = {}): void {
   sock.setsockopt(IPPROTO_IP, IP_DROP_MEMBERSHIP, packIpMreqn(group, opts.address, opts.ifindex));
 }
 
 // ---- IPV6_JOIN_GROUP: struct ipv6_mreq ------------------------------------------
 
-/** `struct ipv6_mreq` (ipv6(7)): a multicast group and an interface index. */
+/**
+ * `struct ipv6_mreq` (ipv6(7)): a multicast group and an interface index.
+ * @group Options
+ */
 export interface Ipv6Mreq {
   /** ipv6mr_multiaddr: the group. */
   multiaddr: string;
@@ -194,26 +238,41 @@ export interface Ipv6Mreq {
   ifindex: number;
 }
 
-/** sizeof(struct ipv6_mreq). */
+/**
+ * sizeof(struct ipv6_mreq).
+ * @group Options
+ */
 export const IPV6_MREQ_SIZE = 20;
 
-/** Pack a `struct ipv6_mreq` (Python: `inet_pton(AF_INET6, group) + struct.pack('@I', ifindex)`). */
+/**
+ * Pack a `struct ipv6_mreq` (Python: `inet_pton(AF_INET6, group) + struct.pack('@I', ifindex)`).
+ * @group Options
+ */
 export function packIpv6Mreq(multiaddr: string, ifindex = 0): Buffer {
   const buf = Buffer.alloc(IPV6_MREQ_SIZE);
   inetPton(AF_INET6, multiaddr).copy(buf, 0);
   view(buf).setUint32(16, uint32(ifindex, 'ifindex'), LE);
   return buf;
 }
-/** Unpack a `struct ipv6_mreq`. */
+/**
+ * Unpack a `struct ipv6_mreq`.
+ * @group Options
+ */
 export function unpackIpv6Mreq(buf: Uint8Array): Ipv6Mreq {
   const v = need(buf, IPV6_MREQ_SIZE, 'struct ipv6_mreq');
   return { multiaddr: inetNtop(AF_INET6, buf.subarray(0, 16)), ifindex: v.getUint32(16, LE) };
 }
-/** Join an IPv6 multicast group: setsockopt(IPPROTO_IPV6, IPV6_JOIN_GROUP, ipv6_mreq). */
+/**
+ * Join an IPv6 multicast group: setsockopt(IPPROTO_IPV6, IPV6_JOIN_GROUP, ipv6_mreq).
+ * @group Options
+ */
 export function ipv6JoinGroup(sock: Socket, group: string, ifindex = 0): void {
   sock.setsockopt(IPPROTO_IPV6, IPV6_JOIN_GROUP, packIpv6Mreq(group, ifindex));
 }
-/** Leave an IPv6 multicast group: IPV6_LEAVE_GROUP. */
+/**
+ * Leave an IPv6 multicast group: IPV6_LEAVE_GROUP.
+ * @group Options
+ */
 export function ipv6LeaveGroup(sock: Socket, group: string, ifindex = 0): void {
   sock.setsockopt(IPPROTO_IPV6, IPV6_LEAVE_GROUP, packIpv6Mreq(group, ifindex));
 }
@@ -241,7 +300,10 @@ const TCP_INFO_FIELDS = [
   ['totalRto', 'u16', 240], ['totalRtoRecoveries', 'u16', 242], ['totalRtoTime', 'u32', 244],
 ] as const satisfies ReadonlyArray<readonly [string, U8 | U16 | U32 | U64, number]>;
 
-/** The size of `struct tcp_info` as this module knows it (Linux 6.7+); older kernels return less. */
+/**
+ * The size of `struct tcp_info` as this module knows it (Linux 6.7+); older kernels return less.
+ * @group Options
+ */
 export const TCP_INFO_SIZE = 248;
 
 /**
@@ -249,6 +311,7 @@ export const TCP_INFO_SIZE = 248;
  * without `tcpi_`. Times are microseconds (rtt, rto) or milliseconds
  * (last*); 64-bit counters are bigint. A field the kernel did not return
  * (an older kernel's shorter struct) is absent.
+ * @group Options
  */
 export interface TcpInfo {
   /** tcpi_state (u8): TCP state (TCP_ESTABLISHED 1, TCP_LISTEN 10, ...). */
@@ -375,7 +438,10 @@ export interface TcpInfo {
   fastopenClientFail: number;
 }
 
-/** Decode the bytes of a `struct tcp_info` (as many fields as `buf` holds; at least the first 8 bytes). */
+/**
+ * Decode the bytes of a `struct tcp_info` (as many fields as `buf` holds; at least the first 8 bytes).
+ * @group Options
+ */
 export function unpackTcpInfo(buf: Uint8Array): TcpInfo {
   const v = need(buf, 8, 'struct tcp_info');
   const out: Record<string, number | bigint> = {};
@@ -394,7 +460,10 @@ export function unpackTcpInfo(buf: Uint8Array): TcpInfo {
   return out as unknown as TcpInfo;
 }
 
-/** getsockopt(IPPROTO_TCP, TCP_INFO), decoded. TCP sockets only (Linux). */
+/**
+ * getsockopt(IPPROTO_TCP, TCP_INFO), decoded. TCP sockets only (Linux).
+ * @group Options
+ */
 export function getTcpInfo(sock: Socket): TcpInfo {
   return unpackTcpInfo(sock.getsockopt(IPPROTO_TCP, TCP_INFO, TCP_INFO_SIZE));
 }

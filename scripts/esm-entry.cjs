@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Writes the ESM entry points next to the CommonJS build: dist/index.mjs
 // re-exports every name of dist/index.js (so `import { Socket } from
-// 'bsdsock'` works), dist/index.d.mts re-exports its types.
+// 'bsdsock'` works, and `import bsd from 'bsdsock'`), dist/index.d.mts
+// re-exports its types and types the default export.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -14,4 +15,9 @@ fs.writeFileSync(
     `export const { ${names.join(', ')} } = cjs;\n` +
     `export default cjs;\n`,
 );
-fs.writeFileSync(path.join(dist, 'index.d.mts'), `export * from './index.js';\n`);
+// The default export is the whole module object (`import bsd from 'bsdsock'`),
+// typed as such so tsc accepts what runs.
+fs.writeFileSync(
+  path.join(dist, 'index.d.mts'),
+  `export * from './index.js';\nimport * as bsdsock from './index.js';\nexport default bsdsock;\n`,
+);

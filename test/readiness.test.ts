@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Socket, SocketError, SocketTimeoutError, socketpair, fromfd, AF_UNIX, SOCK_STREAM, SOCK_DGRAM, MSG_DONTWAIT, SOL_SOCKET, SO_TYPE } from '../lib/index';
+import { Socket, SocketError, SocketTimeoutError, socketpair, fromfd, AF_INET, AF_UNIX, SOCK_STREAM, SOCK_DGRAM, MSG_DONTWAIT, SOL_SOCKET, SO_TYPE } from '../lib/index';
 import { binding } from '../lib/binding';
 import { b, cleanup, rejection, settled, track } from './helpers';
 
@@ -277,5 +277,25 @@ describe('keep-alive: only a waiting call or a callback keeps the process alive'
     clearTimeout(timer);
     expect(status).toBe(0);
     expect(out).toBe('got late\n');
+  });
+});
+
+describe('a loop of calls that always complete at once does not starve the event loop', () => {
+  it('150 queued datagrams read with await recvfrom(): immediates still run', async () => {
+    const r = track(new Socket(AF_INET, SOCK_DGRAM));
+    r.bind(['127.0.0.1', 0]);
+    const w = track(new Socket(AF_INET, SOCK_DGRAM));
+    for (let i = 0; i < 150; i++) w.sendtoSync(b(String(i)), r.getsockname());
+    let turns = 0;
+    let done = false;
+    const tick = (): void => {
+      turns++;
+      if (!done) setImmediate(tick);
+    };
+    setImmediate(tick);
+    for (let i = 0; i < 150; i++) expect(String((await r.recvfrom(16))[0])).toBe(String(i));
+    done = true;
+    // Before the budget every recvfrom resolved in a microtask: no immediate ran.
+    expect(turns).toBeGreaterThanOrEqual(2);
   });
 });
