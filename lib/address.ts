@@ -34,10 +34,15 @@ export type PacketAddress = [ifname: string, proto: number, pkttype?: number, ha
  */
 export type NetlinkAddress = [pid: number, groups: number];
 /**
+ * AF_VSOCK: `[cid, port]`.
+ * @group Addresses
+ */
+export type VsockAddress = [cid: number, port: number];
+/**
  * Any socket address.
  * @group Addresses
  */
-export type Address = InetAddress | Inet6Address | UnixAddress | PacketAddress | NetlinkAddress;
+export type Address = InetAddress | Inet6Address | UnixAddress | PacketAddress | NetlinkAddress | VsockAddress;
 
 /**
  * The host of an INET/INET6 address if it must be resolved first: what

@@ -13,7 +13,7 @@ export type { WrapOptions } from './tls';
 export { CMSG_LEN, CMSG_SPACE, sendFds, sendFdsSync, recvFds, recvFdsSync } from './msg';
 export type { RecvFdsResult } from './msg';
 export { checksum } from './checksum';
-export type { Address, InetAddress, Inet6Address, UnixAddress, PacketAddress, NetlinkAddress } from './address';
+export type { Address, InetAddress, Inet6Address, UnixAddress, PacketAddress, NetlinkAddress, VsockAddress } from './address';
 export { SocketError, SocketTimeoutError, GaiError, HostError } from './errors';
 export { inetPton, inetNtop, inetAton, inetNtoa, htons, htonl, ntohs, ntohl } from './inet';
 export {

@@ -6,6 +6,7 @@
 import { binding } from './binding';
 import { SOL_SOCKET, SCM_RIGHTS } from './constants.generated';
 import type { Address } from './address';
+import { cmsgRights, unpackRights } from './cmsg';
 import type { Bytes, IoOptions, Socket } from './socket';
 
 /**
@@ -25,15 +26,6 @@ export function CMSG_SPACE(length: number): number {
 
 const INT = 4;
 
-function packFds(fds: number[]): Buffer {
-  if (!Array.isArray(fds)) throw new TypeError('fds must be an array of integers');
-  const buf = Buffer.alloc(fds.length * INT);
-  fds.forEach((fd, i) => {
-    if (!Number.isInteger(fd) || fd < 0) throw new RangeError(`fds[${i}] is not a valid fd: ${fd}`);
-    buf.writeInt32LE(fd, i * INT);
-  });
-  return buf;
-}
 
 /**
  * Send `fds` over an AF_UNIX socket with `buffers` (at least one byte must go
@@ -50,7 +42,7 @@ function packFds(fds: number[]): Buffer {
  * @group Messages and fds
  */
 export function sendFds(sock: Socket, buffers: Bytes[], fds: number[], flags = 0, address?: Address, opts?: IoOptions): Promise<number> {
-  return sock.sendmsg(buffers, [[SOL_SOCKET, SCM_RIGHTS, packFds(fds)]], flags, address, opts);
+  return sock.sendmsg(buffers, [cmsgRights(fds)], flags, address, opts);
 }
 
 /**
@@ -60,7 +52,7 @@ export function sendFds(sock: Socket, buffers: Bytes[], fds: number[], flags = 0
  * @group Messages and fds
  */
 export function sendFdsSync(sock: Socket, buffers: Bytes[], fds: number[], flags = 0, address?: Address): number {
-  return sock.sendmsgSync(buffers, [[SOL_SOCKET, SCM_RIGHTS, packFds(fds)]], flags, address);
+  return sock.sendmsgSync(buffers, [cmsgRights(fds)], flags, address);
 }
 
 /**
@@ -74,7 +66,7 @@ function unpackFds(result: [Buffer, Array<[number, number, Buffer]>, number, Add
   const fds: number[] = [];
   for (const [level, type, bytes] of anc) {
     if (level !== SOL_SOCKET || type !== SCM_RIGHTS) continue;
-    for (let off = 0; off + INT <= bytes.length; off += INT) fds.push(bytes.readInt32LE(off));
+    fds.push(...unpackRights(bytes));
   }
   return [data, fds, flags, addr];
 }

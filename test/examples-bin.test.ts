@@ -15,13 +15,18 @@ import { command as tcpClient } from '../examples/tcp-echo-client';
 import { command as threaded } from '../examples/threaded-echo-server';
 import { command as echoV1 } from '../examples/echo-v1';
 import { command as echoV2 } from '../examples/echo-v2';
+import { command as chatServerSelector } from '../examples/chat-server-selector';
+import { command as tlsServer } from '../examples/tls-echo-server';
+import { command as tlsClient } from '../examples/tls-echo-client';
+import { command as reuseport } from '../examples/reuseport-echo-server';
 import { BIN, ensureExamplesBuilt, Proc, ROOT, startServer, stopAll } from './examples-helpers';
 
 beforeAll(ensureExamplesBuilt, 120_000);
 afterEach(stopAll);
 afterAll(stopAll);
 
-const COMMANDS: Command[] = [udpServer, udpClient, tcpServer, tcpClient, threaded, echoV1, echoV2, chatServer, chatClient];
+// In the order bsdsock --help lists them (ping, sniff and reuseport-echo-server follow).
+const COMMANDS: Command[] = [udpServer, udpClient, tcpServer, tcpClient, threaded, echoV1, echoV2, chatServer, chatClient, chatServerSelector, tlsServer, tlsClient];
 
 function bsdsock(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 10_000 });
@@ -52,6 +57,10 @@ describe('bsdsock bin', () => {
     expect(r).toEqual({ status: 0, stdout: usage(cmd), stderr: '' });
     expect(r.stdout.split('\n')[0]).toBe(`Usage: bsdsock ${name} [options]`);
     expect(bsdsock('help', name).stdout).toBe(r.stdout);
+  });
+
+  it('reuseport-echo-server --help prints its usage', () => {
+    expect(bsdsock('reuseport-echo-server', '--help')).toEqual({ status: 0, stdout: usage(reuseport), stderr: '' });
   });
 
   it('rejects an unknown command or option, and a bad port', () => {
