@@ -62,6 +62,8 @@ if (cmd === 'build') {
   const env = {
     ...process.env,
     BSDSOCK_PREBUILD: outDir,
+    // lib/binding.ts loads exactly this file (in workers and children too).
+    BSDSOCK_BINARY: addon,
     LD_PRELOAD: [asan, process.env.LD_PRELOAD].filter(Boolean).join(':'),
     // Node and V8 keep memory until exit by design: leak reports would be noise.
     // V8 installs its own SIGSEGV handler (wasm traps), which ASan must allow.
@@ -72,9 +74,9 @@ if (cmd === 'build') {
   const code = run('npm', ['run', 'build:ts'], process.env);
   if (code !== 0) process.exit(code);
   // Prove the override works before spending minutes on the suite.
-  const which = spawnSync(process.execPath, ['-p', "require('node-gyp-build').path('.')"], { cwd: root, env, encoding: 'utf8' });
+  const which = spawnSync(process.execPath, ['-p', "require('./dist/binding.js').bindingPath"], { cwd: root, env, encoding: 'utf8' });
   if (which.status !== 0 || path.resolve(which.stdout.trim()) !== addon) {
-    console.error(`sanitize: node-gyp-build does not load ${addon}:\n${which.stdout}${which.stderr}`);
+    console.error(`sanitize: lib/binding.ts does not load ${addon}:\n${which.stdout}${which.stderr}`);
     process.exit(1);
   }
   console.log(`sanitize: vitest against ${path.relative(root, addon)}, ASan runtime ${asan}`);
