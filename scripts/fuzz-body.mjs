@@ -20,6 +20,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as os from 'node:os';
+import * as util from 'node:util';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -41,7 +42,11 @@ const CALLS = Number(opt('calls', '150'));
 const SKIP = new Set((opt('skip', '') || '').split(',').filter(Boolean));
 const LOG = opt('log', path.join(os.tmpdir(), `bsdsock-fuzz-${process.pid}.log`));
 const FINDINGS = opt('findings', path.join(os.tmpdir(), `bsdsock-fuzz-${process.pid}.findings`));
-const SAFE_DNS = opt('netns', '0') === '1'; // running in a private network namespace: no route off the box
+const SAFE_DNS = opt('netns', '0') === '1';
+// --selftest abort|hang|throw: make call #3 of the first round die, spin or
+// throw a wrong error class, so the tests can check that the driver catches
+// and reports each
+const SELFTEST = opt('selftest', undefined); // running in a private network namespace: no route off the box
 
 // ---- the call log and the findings file (synchronous writes: they survive a crash)
 
@@ -60,8 +65,15 @@ const findingsFd = fs.openSync(FINDINGS, 'a');
 let current = ''; // the call being made, for findings reported by event handlers
 let roundSeed = 0;
 const reported = new Set();
+/** The part of a finding's text that says what it is (paths, numbers and OpenSSL's hex prefixes vary). */
+function dedupeText(kind, detail) {
+  const m = /^(\w+) \(code (\w+)\)/.exec(detail);
+  if (kind === 'wrong-error-class' && m) return `${m[1]} ${m[2]}`;
+  return detail.replace(/'[^']*'/g, "'...'").replace(/[0-9A-F]{8,}/g, 'X').replace(/\d{4,}/g, 'N').slice(0, 120);
+}
+
 function finding(kind, detail, call = current) {
-  const what = String(detail).replace(/\/tmp\/[^ ']*/g, '/tmp/...').replace(/\d{4,}/g, 'N').slice(0, 120);
+  const what = dedupeText(kind, String(detail));
   // an event-handler finding is caused by some earlier call: one report per message
   const where = kind === 'uncaught-exception' || kind === 'unhandled-rejection' || kind === 'timeout-overflow' ? '' : call.replace(/^#\S+ /, '').replace(/\(.*/, '');
   const key = `${kind}|${where}|${what}`;
@@ -377,7 +389,7 @@ function gBufArray(victims = []) {
       const [h, hd] = hostile();
       items.push(h);
       ds.push(hd);
-    } else if (chance(0.01)) {
+    } else if (chance(0.003)) {
       const sparse = [];
       sparse.length = pick([2 ** 32 - 1, 1e7]);
       return [sparse, `sparse array of length ${sparse.length}`];
@@ -391,7 +403,7 @@ function gBufArray(victims = []) {
   if (chance(0.4)) {
     const k = int(n);
     const effect = int(6);
-    const targets = [...items, ...victims].filter((x) => x && typeof x === 'object' && (ArrayBuffer.isView(x) || x instanceof ArrayBuffer));
+    const targets = [...items, ...victims].filter((x) => x && typeof x === 'object' && !util.types.isProxy(x) && (ArrayBuffer.isView(x) || x instanceof ArrayBuffer));
     const t = targets.length ? pick(targets) : undefined;
     Object.defineProperty(arr, k, {
       enumerable: true,
@@ -596,6 +608,10 @@ function buildPool() {
 const JS_ACCIDENT = /Cannot read propert|is not a function|is not iterable|Cannot convert|Cannot mix BigInt|is not a constructor|Invalid array length|Maximum call stack|Array buffer allocation failed|undefined is not|null is not|Cannot destructure|Cannot create property|Invalid typed array length|out of bounds|Invalid DataView/;
 
 function checkError(e, callDesc, signal) {
+  if (util.types.isProxy(e)) {
+    finding('wrong-error-class', 'a Proxy (the argument itself?) was thrown', callDesc);
+    return;
+  }
   if (e instanceof UserThrow) return;
   if (signal !== undefined && e === signal.reason) return;
   if (e instanceof B.SocketError || e instanceof B.GaiError || e instanceof B.HostError) {
@@ -622,7 +638,16 @@ function takeFds(anc) {
   }
 }
 
+function errName(e) {
+  try {
+    return util.types.isProxy(e) ? 'a Proxy' : `${e?.constructor?.name}: ${e?.message}`;
+  } catch {
+    return 'an error';
+  }
+}
+
 function takeResult(v) {
+  if (util.types.isProxy(v) || (Array.isArray(v) && v.some((x) => util.types.isProxy(x)))) return;
   if (v instanceof B.Socket) extra.push(v);
   else if (v instanceof B.SocketStream) {
     const call = current;
@@ -646,13 +671,21 @@ async function invoke(desc, fn, signal) {
   current = desc;
   log(desc);
   let r;
+  const before = binding.openFdCount();
   try {
     r = fn();
   } catch (e) {
+    // a call that throws must not leave an fd it opened behind
+    const after = binding.openFdCount();
+    if (after > before) {
+      leakedByCall = true;
+      finding('fd-leak', `the call threw (${errName(e)}) and left ${after - before} fd(s) open that bsdsock opened`, desc);
+    }
     checkError(e, desc, signal);
     return;
   }
-  if (r instanceof Promise) {
+  if (util.types.isProxy(r)) return;
+  if (util.types.isPromise(r)) {
     const rec = { p: r, call: desc, settled: false };
     r.then(
       (v) => {
@@ -1004,7 +1037,7 @@ const FUNCS = [
     }
     if (!sync) o.signal = AbortSignal.timeout(100);
     const opts = chance(0.1) ? hostile() : [o, `{${od.join(', ')}}`];
-    if (!sync && (opts[0] === null || typeof opts[0] !== 'object' || !('signal' in Object(opts[0])))) return [() => undefined, '(skipped createConnection without a signal)'];
+    if (!sync && opts[0] !== o) return [() => undefined, '(skipped createConnection without a signal)'];
     return [() => B['createConnection' + sync](addr, opts[0]), `createConnection${sync}(${ad}, ${opts[1]})`, o.signal];
   }],
   ['createServer', () => {
@@ -1123,6 +1156,16 @@ async function poolAction(idx) {
   }
 }
 
+async function selftest(i) {
+  if (SELFTEST === 'abort') await invoke(`#${i} selftest: process.abort()`, () => process.abort());
+  else if (SELFTEST === 'hang') await invoke(`#${i} selftest: for (;;) {}`, () => {
+    for (;;);
+  });
+  else await invoke(`#${i} selftest: throw new Error('plain')`, () => {
+    throw new Error('plain');
+  });
+}
+
 // ---- one round --------------------------------------------------------------------
 
 async function round(rs) {
@@ -1140,6 +1183,7 @@ async function round(rs) {
     finding('harness', `pool setup failed: ${e?.stack ?? e}`);
   }
   for (let i = 0; i < CALLS; i++) {
+    if (SELFTEST !== undefined && i === 3) await selftest(i);
     const e = pick(pool);
     const r = rnd();
     if (r < 0.62) await callMethod(e, i);
@@ -1203,7 +1247,7 @@ async function teardown() {
   pending = [];
   fs.rmSync(tmpDir, { recursive: true, force: true });
   const open = binding.openFdCount();
-  if (open > openAtStart && !poolHadDeadFds) {
+  if (open > openAtStart && !poolHadDeadFds && !leakedByCall) {
     const what = [];
     for (const fd of socketFds()) {
       if (socketsAtStart.has(fd)) continue;
@@ -1221,11 +1265,12 @@ async function teardown() {
         what.push(`fd ${fd}: ${e.message}`);
       }
     }
-    finding('fd-leak', `${open - openAtStart} fds opened by bsdsock in this round still open after it: ${what.join('; ')}`);
+    finding('fd-leak', `fds opened by bsdsock in this round still open after it (not from a call that threw): ${what.join('; ').replace(/\d+/g, 'N')}`);
   }
   socketsAtStart = new Set(socketFds());
 }
 let poolHadDeadFds = false;
+let leakedByCall = false;
 let openAtStart = 0;
 function socketFds() {
   const out = [];
@@ -1260,6 +1305,7 @@ let rounds = 0;
 while (rounds < MAX_ROUNDS && (REPLAY !== undefined || Date.now() < UNTIL)) {
   const rs = REPLAY !== undefined ? Number(REPLAY) >>> 0 : mix(SEED, rounds);
   poolHadDeadFds = false;
+  leakedByCall = false;
   openAtStart = binding.openFdCount();
   try {
     await round(rs);

@@ -60,6 +60,22 @@ function netnsWorks() {
 }
 const netns = netnsWorks();
 
+// The body runs the built dist/: say so when it is older than lib/.
+function staleDist() {
+  const root = path.join(here, '..');
+  const newest = (dir, ext) => {
+    let t = 0;
+    for (const f of fs.readdirSync(path.join(root, dir))) if (f.endsWith(ext)) t = Math.max(t, fs.statSync(path.join(root, dir, f)).mtimeMs);
+    return t;
+  };
+  try {
+    return newest('lib', '.ts') > newest('dist', '.js');
+  } catch {
+    return true;
+  }
+}
+if (staleDist()) console.log('warning: dist/ is older than lib/ (or missing): the fuzzer runs dist/, run `npm run build:ts` first');
+
 function mix(a, b) {
   let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x632be5ab, 0xc2b2ae35);
   h ^= h >>> 16;
@@ -76,8 +92,15 @@ const seen = new Set();
 let children = 0;
 let rounds = 0;
 
+/** The part of a finding's text that says what it is (paths, numbers and OpenSSL's hex prefixes vary). */
+function dedupeText(kind, detail) {
+  const m = /^(\w+) \(code (\w+)\)/.exec(detail);
+  if (kind === 'wrong-error-class' && m) return `${m[1]} ${m[2]}`;
+  return detail.replace(/'[^']*'/g, "'...'").replace(/[0-9A-F]{8,}/g, 'X').replace(/\d{4,}/g, 'N').slice(0, 120);
+}
+
 function add(f) {
-  const what = (f.detail ?? '').replace(/\/tmp\/[^ ']*/g, '/tmp/...').replace(/\d{4,}/g, 'N').slice(0, 120);
+  const what = dedupeText(f.kind, f.detail ?? '');
   const where = /^(uncaught-exception|unhandled-rejection|timeout-overflow)$/.test(f.kind) ? '' : (f.call ?? '').replace(/^#\S+ /, '').replace(/\(.*/, '');
   const key = `${f.kind}|${where}|${what}`;
   if (seen.has(key)) return;
@@ -113,6 +136,7 @@ function runChild(childSeed) {
   if (Number.isFinite(maxRounds)) args.push('--rounds', String(Math.max(1, maxRounds - rounds)));
   if (skip) args.push('--skip', skip);
   if (replay !== undefined) args.push('--replay', replay);
+  if (opt('selftest', undefined) !== undefined) args.push('--selftest', opt('selftest'));
   const cmd = netns ? 'unshare' : process.execPath;
   const cmdArgs = netns ? ['-n', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"', process.execPath, ...args] : args;
   const child = spawn(cmd, cmdArgs, { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -126,16 +150,20 @@ function runChild(childSeed) {
   let hung = false;
   const watch = setInterval(() => {
     let size = 0;
+    let bytes = 0;
     try {
       const st = fs.statSync(log);
+      bytes = st.size;
       size = st.size * 1e6 + st.mtimeMs; // a truncated log still changes
     } catch {
       /* not yet */
     }
+    // before the first line (loading, building the pool on a busy machine) the limit is longer
+    const limit = bytes === 0 ? Math.max(hangMs, 30_000) : hangMs;
     if (size !== lastSize) {
       lastSize = size;
       lastChange = Date.now();
-    } else if (Date.now() - lastChange > hangMs) {
+    } else if (Date.now() - lastChange > limit) {
       hung = true;
       child.kill('SIGKILL');
     }
@@ -159,7 +187,10 @@ function runChild(childSeed) {
       const { round, calls: last } = lastCalls(log);
       if (!done) {
         const errLines = stderr.split('\n').filter((l) => l.trim() !== '');
-        const why = errLines.find((l) => /Assertion|FATAL|Fatal|terminate called|Segmentation|AddressSanitizer|abort|Error:/.test(l)) ?? errLines[0] ?? '';
+        const why =
+          errLines.find((l) => /Assertion|FATAL|Fatal|terminate called|Segmentation|AddressSanitizer|runtime error|Error:/.test(l)) ??
+          errLines.find((l) => !/^-----|^\(node:|^\(Use `node|^Timeout duration/.test(l)) ??
+          (signal === 'SIGABRT' ? '(nothing on stderr: libuv aborts without a message, as in uv__epoll_ctl_prep)' : '(nothing on stderr)');
         add({
           kind: hung ? 'hang' : 'crash',
           detail: hung ? `no call logged for ${hangMs} ms (the event loop or a sync call is blocked)` : `exit code ${code}, signal ${signal}: ${why.slice(0, 300)}`,

@@ -161,6 +161,18 @@ const killer = setTimeout(() => {
 }, TIMEOUT * 1000);
 killer.unref();
 
+const fdList = () => {
+  const out = [];
+  for (const fd of fs.readdirSync('/proc/self/fd')) {
+    try {
+      out.push(`${fd}->${fs.readlinkSync(`/proc/self/fd/${fd}`)}`);
+    } catch {
+      /* readdir's own fd */
+    }
+  }
+  return out;
+};
+const fds0 = fdList();
 const fd0 = fdCount();
 const rss0 = process.memoryUsage().rss;
 const srv = new B.Socket(B.AF_INET, B.SOCK_STREAM);
@@ -216,6 +228,7 @@ const acceptLoop = (async () => {
 const child = spawn(process.execPath, [self, '--client', '--port', String(port), '--connections', String(N), '--rounds', String(ROUNDS), '--parallel', String(PARALLEL)], {
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 });
+const childClosed = new Promise((r) => child.once('close', r));
 const fromChild = (phase) =>
   new Promise((resolve, reject) => {
     const onMsg = (m) => {
@@ -245,11 +258,13 @@ accepting = false;
 srv.close();
 await acceptLoop;
 const totalMs = performance.now() - t0;
-const leftOpen = B.constants && open;
+const leftOpen = open;
+await childClosed; // exit, and its IPC channel and pipes closed
 const fdEnd = fdCount();
-await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+// (spawn opens /dev/null for the child's stdin once and keeps it: count sockets)
+const fdsLeft = fdList().filter((f) => !fds0.includes(f) && !f.endsWith('/dev/null'));
 
-const ok = c.connected === N && heldAtOnce === N && d.bad === 0 && d.echoes === N * ROUNDS && leftOpen === 0 && fdEnd <= fd0 + 2;
+const ok = c.connected === N && heldAtOnce === N && d.bad === 0 && d.echoes === N * ROUNDS && leftOpen === 0 && fdsLeft.length === 0;
 const result = {
   test: 'stress-connections',
   ok,
@@ -266,7 +281,7 @@ const result = {
   echoMs: Math.round(d.echoMs),
   latencyMs: { p50: +d.p50.toFixed(2), p99: +d.p99.toFixed(2), max: +d.max.toFixed(2) },
   totalMs: Math.round(totalMs),
-  serverFds: { before: fd0, peak: serverFdsAtPeak, after: fdEnd },
+  serverFds: { before: fd0, peak: serverFdsAtPeak, after: fdEnd, new: fdsLeft },
   serverRssMB: { before: +(rss0 / 2 ** 20).toFixed(1), peak: +(rssAtPeak / 2 ** 20).toFixed(1), after: +(process.memoryUsage().rss / 2 ** 20).toFixed(1) },
   rlimitNofile: nofile().soft,
   serverErrors: Object.fromEntries(serverErrors),
@@ -275,7 +290,7 @@ const result = {
 console.log(
   `stress-connections: ${c.connected}/${N} connected in ${result.connectMs} ms, ${heldAtOnce} held open at once by the bsdsock server ` +
     `(${serverFdsAtPeak} fds, ${result.serverRssMB.peak} MB RSS), ${d.echoes} echoes of ${MSG} B in ${result.echoMs} ms ` +
-    `(p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms), ${d.bad} wrong; fds ${fd0} -> ${fdEnd} after close: ${ok ? 'OK' : 'FAILED'}`,
+    `(p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms), ${d.bad} wrong; fds ${fd0} -> ${fdEnd} after close (${fdsLeft.length ? `left: ${fdsLeft.join(', ')}` : 'no socket left'}): ${ok ? 'OK' : 'FAILED'}`,
 );
 console.log(JSON.stringify(result));
 process.exit(ok ? 0 : 1);
