@@ -101,7 +101,7 @@ function dedupeText(kind, detail) {
 
 function add(f) {
   const what = dedupeText(f.kind, f.detail ?? '');
-  const where = /^(uncaught-exception|unhandled-rejection|timeout-overflow)$/.test(f.kind) ? '' : (f.call ?? '').replace(/^#\S+ /, '').replace(/\(.*/, '');
+  const where = /^(uncaught-exception|unhandled-rejection|timeout-overflow)$/.test(f.kind) ? '' : (f.call ?? '').replace(/^#\S+ /, '').replace(/\(.*/, '').replace(/\d+/g, 'N');
   const key = `${f.kind}|${where}|${what}`;
   if (seen.has(key)) return;
   seen.add(key);
@@ -132,7 +132,7 @@ function lastCalls(logFile, n = 8) {
 function runChild(childSeed) {
   const log = path.join(work, `c${children}.log`);
   const find = path.join(work, `c${children}.findings`);
-  const args = ['--expose-gc', body, '--seed', String(childSeed), '--until', String(until), '--log', log, '--findings', find, '--calls', calls, '--netns', netns ? '1' : '0'];
+  const args = ['--expose-gc', body, '--seed', String(childSeed), '--until', String(until), '--log', log, '--findings', find, '--calls', calls, '--netns', netns ? '1' : '0', '--tmp', work];
   if (Number.isFinite(maxRounds)) args.push('--rounds', String(Math.max(1, maxRounds - rounds)));
   if (skip) args.push('--skip', skip);
   if (replay !== undefined) args.push('--replay', replay);
@@ -219,9 +219,22 @@ const soft = findings.filter((f) => SOFT.has(f.kind));
 const elapsed = (Date.now() - start) / 1000;
 
 console.log(`bsdsock fuzz: seed ${seed}, ${elapsed.toFixed(1)} s, ${children} child process(es), ${rounds} round(s) completed x ${calls} calls, network namespace: ${netns ? 'yes' : 'no'}${skip ? `, skipping ${skip}` : ''}`);
+// Grouped by what happened: the first three in full, then the other calls it happened in.
+const groups = new Map();
 for (const f of hard) {
-  console.log(`\n[${f.kind}] ${f.detail.split('\n')[0]}\n  call:  ${f.call}\n  round: ${f.roundSeed}${f.replay ? `  (replay: ${f.replay})` : ''}`);
-  if (f.lastCalls) console.log('  last calls:\n    ' + f.lastCalls.join('\n    '));
+  const g = `${f.kind}|${dedupeText(f.kind, f.detail)}`;
+  if (!groups.has(g)) groups.set(g, []);
+  groups.get(g).push(f);
+}
+for (const list of groups.values()) {
+  for (const f of list.slice(0, 3)) {
+    console.log(`\n[${f.kind}] ${f.detail.split('\n')[0]}\n  call:  ${f.call}\n  round: ${f.roundSeed}${f.replay ? `  (replay: ${f.replay})` : ''}`);
+    if (f.lastCalls) console.log('  last calls:\n    ' + f.lastCalls.join('\n    '));
+  }
+  if (list.length > 3) {
+    console.log(`\n  ... and ${list.length - 3} more [${list[0].kind}] like it, in:`);
+    for (const f of list.slice(3)) console.log(`    ${f.call.slice(0, 160)}  (round ${f.roundSeed})`);
+  }
 }
 if (soft.length) {
   console.log(`\n${soft.length} soft finding(s) (TypeErrors the JS engine threw, not the library's own checks):`);

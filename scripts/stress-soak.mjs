@@ -242,6 +242,8 @@ const end = { fds: fdCount(), bsdsockFds: binding.openFdCount() };
 const first = samples[0];
 const last = samples[samples.length - 1];
 const max = (k) => Math.max(...samples.map((s) => s[k]));
+// RSS grows in the first seconds (JIT, heap and malloc arenas warming up): also report from 10 s on
+const warm = samples[Math.min(10, samples.length - 1)];
 const elapsed = (performance.now() - t0) / 1000;
 const roundTrips = counts.tcp + counts.udp + counts.seqpacket + counts.churn;
 const ok = counts.bad === 0 && errors.size === 0 && end.bsdsockFds === 0 && last.fds <= first.fds + 2;
@@ -252,7 +254,7 @@ const result = {
   roundTrips,
   perSecond: Math.round(roundTrips / elapsed),
   counts,
-  rssMB: { first: mb(first.rss), last: mb(last.rss), max: mb(max('rss')) },
+  rssMB: { first: mb(first.rss), last: mb(last.rss), max: mb(max('rss')), afterWarmup: mb(warm.rss), every10s: samples.filter((x, i) => i % 10 === 0).map((x) => mb(x.rss)) },
   heapMB: { first: mb(first.heap), last: mb(last.heap), max: mb(max('heap')) },
   fds: { first: first.fds, last: last.fds, max: max('fds'), afterClose: end.fds },
   bsdsockFdsAfterClose: end.bsdsockFds,
@@ -262,7 +264,7 @@ const result = {
 console.log(
   `stress-soak: ${result.seconds} s, ${roundTrips} round trips (${result.perSecond}/s: tcp ${counts.tcp}, udp ${counts.udp}, ` +
     `seqpacket ${counts.seqpacket} with ${counts.fdsPassed} fds passed, ${counts.churn} connections opened and closed), ${counts.bad} wrong; ` +
-    `RSS first/last/max ${result.rssMB.first}/${result.rssMB.last}/${result.rssMB.max} MB, fds first/last/max ${first.fds}/${last.fds}/${result.fds.max}, ` +
+    `RSS first/last/max ${result.rssMB.first}/${result.rssMB.last}/${result.rssMB.max} MB (${result.rssMB.afterWarmup} at ${warm.t} s), fds first/last/max ${first.fds}/${last.fds}/${result.fds.max}, ` +
     `after close ${end.fds} (bsdsock: ${end.bsdsockFds}): ${ok ? 'OK' : 'FAILED'}`,
 );
 console.log(JSON.stringify(result));
