@@ -186,6 +186,7 @@ function runChild(childSeed) {
       }
       const { round, calls: last } = lastCalls(log);
       if (!done) {
+        rounds++; // the round it died in counts, so --rounds bounds a run that keeps crashing
         const errLines = stderr.split('\n').filter((l) => l.trim() !== '');
         const why =
           errLines.find((l) => /Assertion|FATAL|Fatal|terminate called|Segmentation|AddressSanitizer|runtime error|Error:/.test(l)) ??
