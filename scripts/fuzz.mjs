@@ -90,6 +90,7 @@ const until = start + seconds * 1000;
 const findings = [];
 const seen = new Set();
 let children = 0;
+const stats = {}; // call outcomes of the completed rounds
 let rounds = 0;
 
 /** The part of a finding's text that says what it is (paths, numbers and OpenSSL's hex prefixes vary). */
@@ -181,7 +182,10 @@ function runChild(childSeed) {
       for (const line of text.split('\n').filter(Boolean)) {
         const f = JSON.parse(line);
         if (f.kind === 'done') done = true;
-        else if (f.kind === 'round') rounds++;
+        else if (f.kind === 'round') {
+          rounds++;
+          for (const k of Object.keys(f.stats ?? {})) stats[k] = (stats[k] ?? 0) + f.stats[k];
+        }
         else add(f);
       }
       const { round, calls: last } = lastCalls(log);
@@ -241,8 +245,14 @@ if (soft.length) {
   console.log(`\n${soft.length} soft finding(s) (TypeErrors the JS engine threw, not the library's own checks):`);
   for (const f of soft) console.log(`  ${f.detail.split('\n')[0]}  <- ${f.call}`);
 }
+if (stats.returned !== undefined) {
+  console.log(
+    `\ncalls of the completed rounds: ${stats.returned} returned, ${stats.threw} threw (sync); ` +
+      `${stats.resolved} resolved, ${stats.rejected} rejected of ${stats.async} async (the rest pending until close)`,
+  );
+}
 console.log(hard.length === 0 ? '\nno findings' : `\n${hard.length} finding(s)`);
-const summary = { seed, seconds: elapsed, children, rounds, calls: Number(calls), netns, skip, findings: hard, soft };
+const summary = { seed, seconds: elapsed, children, rounds, calls: Number(calls), netns, skip, stats, findings: hard, soft };
 if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify(summary, null, 1));
 console.log(JSON.stringify(summary));
 process.exit(hard.length === 0 ? 0 : 1);
