@@ -1051,6 +1051,8 @@ const FUNCS = [
     }
     if (!sync) o.signal = AbortSignal.timeout(100);
     const opts = chance(0.1) ? hostile() : [o, `{${od.join(', ')}}`];
+    // without our options the timeout is the default (blocking): a full backlog would block a Sync call for good
+    if (sync && opts[0] !== o) return [() => undefined, '(skipped createConnectionSync without a timeout)'];
     if (!sync && opts[0] !== o) return [() => undefined, '(skipped createConnection without a signal)'];
     return [() => B['createConnection' + sync](addr, opts[0]), `createConnection${sync}(${ad}, ${opts[1]})`, o.signal];
   }],
@@ -1342,6 +1344,8 @@ let socketsAtStart = new Set();
 // ---- process-level traps ------------------------------------------------------------
 
 process.on('uncaughtException', (e) => {
+  // a hostile callback (a Proxy of a function) throwing from onReadable is the caller's own exception
+  if (e instanceof UserThrow) return;
   finding('uncaught-exception', `${e?.constructor?.name}: ${e?.message ?? e}\n${e?.stack ?? ''}`);
 });
 process.on('unhandledRejection', (e) => {
