@@ -364,8 +364,12 @@ function gAddr(e) {
     }
     if (chance(0.1)) {
       const [x, xd] = hostile();
-      parts[int(parts.length)] = x;
-      ds.push(`(one item replaced by ${xd})`);
+      const at = int(parts.length);
+      // a hostile string as the host could be a name that goes to DNS: only in the private namespace
+      if (SAFE_DNS || at !== 0 || typeof x !== 'string') {
+        parts[at] = x;
+        ds.push(`(one item replaced by ${xd})`);
+      }
     }
     return [parts, `[${ds.join(', ')}]`];
   }
