@@ -8,7 +8,7 @@
  * name, ends the program with an error that says which and what to do.
  * @module
  */
-import { Socket, SocketError, createDefaultContext, Purpose, CERT_NONE, AF_INET, AF_INET6, SOCK_STREAM, type SSLSocket } from 'bsdsock';
+import { Socket, SocketError, SSLError, createDefaultContext, Purpose, CERT_NONE, AF_INET, AF_INET6, SOCK_STREAM, type SSLSocket } from 'bsdsock';
 import { type Command, defaultHost, messageLines, netOptions, parseCommand, portOption, pyBytesRepr, pyStrRepr, runIfMain } from './common';
 import { MESSAGE } from './tcp-echo-client';
 
@@ -84,7 +84,8 @@ export async function main(argv: string[]): Promise<void> {
     try {
       await sock.connect([host, port]); // connect(2), then the handshake
     } catch (e) {
-      throw e instanceof SocketError ? e : handshakeError(e, host, port);
+      // An OS error (ECONNREFUSED) as it is; a TLS one (SSLError) explained.
+      throw e instanceof SocketError && !(e instanceof SSLError) ? e : handshakeError(e, host, port);
     }
     const cert = sock.getpeercert();
     const subject = cert?.subject?.CN !== undefined ? `CN=${cert.subject.CN}` : 'no certificate';

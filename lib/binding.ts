@@ -62,6 +62,8 @@ export interface Binding {
   detach(fd: number): void;
   /** Take ownership of a foreign fd: 0, -EBUSY if a live Socket owns it already, or -errno. */
   adopt(fd: number): number;
+  /** st_ino of the fd, or -errno. */
+  fdIno(fd: number): number;
   // poll.cc: the readiness handles (see lib/readiness.ts for the protocol)
   pollSetup(dispatch: (count: number) => void): Int32Array;
   pollOpen(fd: number): number;

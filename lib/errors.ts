@@ -82,6 +82,45 @@ export class SocketTimeoutError extends SocketError {
 }
 
 /**
+ * A TLS protocol or certificate error: Python's `ssl.SSLError`, a
+ * {@link SocketError} (OSError) too. `code` is OpenSSL's or node:tls's
+ * (`'DEPTH_ZERO_SELF_SIGNED_CERT'`, `'ERR_SSL_WRONG_VERSION_NUMBER'`,
+ * `'ERR_TLS_CERT_ALTNAME_INVALID'`), `errno` EPROTO, `cause` the node:tls
+ * error.
+ * @group Errors
+ */
+export class SSLError extends SocketError {
+  /** OpenSSL's short reason (`'wrong version number'`), when it gave one: Python's `SSLError.reason`. */
+  readonly reason?: string;
+  constructor(message: string, syscall: string, code: string | undefined, cause: unknown) {
+    super(os.constants.errno.EPROTO, syscall, undefined, message);
+    this.name = 'SSLError';
+    if (code !== undefined) (this as { code: string }).code = code;
+    (this as { cause?: unknown }).cause = cause;
+    const reason = (cause as { reason?: unknown } | null)?.reason;
+    if (typeof reason === 'string') this.reason = reason;
+  }
+}
+
+/**
+ * An error of node:tls (or node:fs, for certificate files) as this library's
+ * class: an errno name becomes a {@link SocketError}, anything else an
+ * {@link SSLError}; one of ours passes through.
+ * @internal
+ */
+export function tlsError(e: unknown, syscall: string, address?: unknown): SocketError {
+  if (e instanceof SocketError) return e;
+  const err = e as NodeJS.ErrnoException;
+  const errno = typeof err?.code === 'string' ? (os.constants.errno as Record<string, number>)[err.code] : undefined;
+  if (errno !== undefined) {
+    const s = socketError(errno, syscall, address);
+    (s as { cause?: unknown }).cause = e;
+    return s;
+  }
+  return new SSLError(err instanceof Error ? err.message : String(e), syscall, err?.code, e);
+}
+
+/**
  * An address-resolution error from getaddrinfo / getnameinfo: Python's
  * `socket.gaierror`. `code` is the EAI_* name (`'EAI_NONAME'`), `errno` its
  * numeric value on this platform (negative on glibc, as in Python).

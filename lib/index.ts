@@ -14,7 +14,7 @@ export { CMSG_LEN, CMSG_SPACE, sendFds, sendFdsSync, recvFds, recvFdsSync } from
 export type { RecvFdsResult } from './msg';
 export { checksum } from './checksum';
 export type { Address, InetAddress, Inet6Address, UnixAddress, PacketAddress, NetlinkAddress, VsockAddress } from './address';
-export { SocketError, SocketTimeoutError, GaiError, HostError } from './errors';
+export { SocketError, SocketTimeoutError, SSLError, GaiError, HostError } from './errors';
 export { inetPton, inetNtop, inetAton, inetNtoa, htons, htonl, ntohs, ntohl } from './inet';
 export {
   getaddrinfo,

@@ -19,6 +19,12 @@ export interface MakefileOptions {
   highWaterMark?: number;
   /** Close the socket when the stream is destroyed or both sides have ended. Default false, as in Python (see {@link Socket.makefile} for when the fd closes). */
   closeSocket?: boolean;
+  /**
+   * Whether the stream keeps the fd open after the socket's `close()`
+   * (Python's rule, the default). `false` for a stream that lives inside the
+   * socket's owner, as the TLS layer's does: closing the socket closes the fd.
+   */
+  keepOpen?: boolean;
 }
 
 /**
@@ -31,6 +37,7 @@ export class SocketStream extends Duplex {
   readonly #size: number;
   readonly #encoding: BufferEncoding | undefined;
   readonly #closeSocket: boolean;
+  readonly #ref: boolean;
   #spare: Buffer | null = null;
 
   constructor(socket: Socket, mode: string, opts: MakefileOptions = {}) {
@@ -57,7 +64,8 @@ export class SocketStream extends Duplex {
     this.#size = size;
     this.#encoding = opts.encoding;
     this.#closeSocket = opts.closeSocket ?? false;
-    socket._ioRef(1);
+    this.#ref = opts.keepOpen ?? true;
+    if (this.#ref) socket._ioRef(1);
   }
 
   override _read(): void {
@@ -118,7 +126,7 @@ export class SocketStream extends Duplex {
    */
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     if (this.#closeSocket) this.socket.close();
-    this.socket._ioRef(-1);
+    if (this.#ref) this.socket._ioRef(-1);
     cb(err);
   }
 }

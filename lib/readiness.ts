@@ -173,6 +173,8 @@ export class Channel {
   timeout: number | null;
   /** After a short stream read the next async recv waits first (see Socket.recvInto). */
   drained = false;
+  /** The fd's inode when the socket got it: close and detach check it (see owns()). */
+  readonly ino: number;
   #id = -1;
   #armed = 0;
   #holds = 0;
@@ -192,6 +194,16 @@ export class Channel {
   ) {
     this.fd = fd;
     this.timeout = timeout;
+    this.ino = binding.fdIno(fd);
+  }
+
+  /**
+   * Whether the fd is still the socket this channel was made for: false
+   * when it was closed behind the socket's back (and its number perhaps
+   * reused by someone else, whose fd close() must not take).
+   */
+  owns(fd: number): boolean {
+    return binding.fdIno(fd) === this.ino;
   }
 
   /** The fd, or EBADF naming `syscall` once closed. */
@@ -319,8 +331,14 @@ export class Channel {
 
   // ---- readiness ----------------------------------------------------------
 
-  /** One event from the dispatcher: UV_READABLE | UV_WRITABLE, or -1 for an error. */
+  /** One event from the dispatcher: UV_READABLE | UV_WRITABLE, -1 for an error (POLLERR), -2 for an fd closed behind our back. */
   onEvent(events: number): void {
+    if (events === -2) {
+      // Native found the fd closed behind this socket's back before libuv
+      // was handed it, and stopped the handle.
+      this.#fail(EBADF);
+      return;
+    }
     if (events < 0) {
       // libuv reports POLLERR (a pending socket error: a refused TCP
       // connect, an ICMP error on UDP) as an error and stops the handle
@@ -454,11 +472,11 @@ export class Channel {
    * fd number. Pending calls reject with EBADF naming their own syscall.
    * Returns the fd, or -1 if it was already released.
    */
-  release(): number {
+  release(owned = true): number {
     const fd = this.fd;
     if (fd < 0) return -1;
     this.fd = -1;
-    this.#closeHandle();
+    this.#closeHandle(owned);
     this.#armed = 0;
     if (this.#onReadable !== null) this.#unhold();
     if (this.#onWritable !== null) this.#unhold();
@@ -471,9 +489,16 @@ export class Channel {
     return fd;
   }
 
-  #closeHandle(): void {
+  /**
+   * Close the poll handle, or, when the fd is no longer ours (closed behind
+   * the socket's back, its number perhaps reused), only stop it: uv_close
+   * would take the number out of epoll (uv__platform_invalidate_fd) under
+   * its new owner. The stopped handle is freed with the environment.
+   */
+  #closeHandle(owned = true): void {
     if (this.#id < 0) return;
-    binding.pollClose(this.#id);
+    if (owned) binding.pollClose(this.#id);
+    else binding.pollStart(this.#id, 0);
     channels[this.#id] = undefined;
     this.#id = -1;
   }
@@ -483,9 +508,11 @@ export class Channel {
     const fd = this.fd;
     if (fd < 0) return;
     this.fd = -1;
-    this.#closeHandle();
+    const owned = this.owns(fd);
+    this.#closeHandle(owned);
     try {
-      binding.close(fd);
+      if (owned) binding.close(fd);
+      else if (binding.fdIno(fd) < 0) binding.detach(fd); // gone: forget it
     } catch {
       /* already gone */
     }

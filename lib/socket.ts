@@ -20,7 +20,7 @@ import { AF_INET, AF_UNIX, SOCK_STREAM, SOL_SOCKET, SO_ERROR, SO_DOMAIN, SO_TYPE
 import { familyName, kindName } from './constants';
 import { SocketStream, type MakefileOptions } from './makefile';
 import { AGAIN, Channel, NEG_EAGAIN, READ, WRITE, check, type Again, type IoOptions, type Op } from './readiness';
-import { argTypeError, checkBytes, checkFd, checkFlags, checkInt, checkSize, checkTimeout } from './args';
+import { argRangeError, argTypeError, checkBytes, checkFd, checkFlags, checkInt, checkSize, checkTimeout } from './args';
 
 export type { IoOptions } from './readiness';
 
@@ -342,8 +342,11 @@ export class Socket {
   close(): void {
     this.#closed = true;
     if (this.#ioRefs > 0) return;
-    const fd = this.#release();
-    if (fd >= 0) binding.close(fd);
+    const owned = this.#io.fd >= 0 && this.#io.owns(this.#io.fd);
+    const fd = this.#release(owned);
+    if (fd < 0) return;
+    if (!owned) throw gone(fd, 'close');
+    binding.close(fd);
   }
 
   /**
@@ -355,16 +358,18 @@ export class Socket {
    * takes flags adds MSG_DONTWAIT; accept, connect and sendfile check).
    */
   detach(): number {
-    const fd = this.#release();
+    const owned = this.#io.fd >= 0 && this.#io.owns(this.#io.fd);
+    const fd = this.#release(owned);
     if (fd < 0) return -1;
+    if (!owned) throw gone(fd, 'detach');
     const fl = binding.fcntl(fd, F_GETFL);
     binding.fcntl(fd, F_SETFL, this.#io.timeout === 0 ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
     binding.detach(fd);
     return fd;
   }
 
-  #release(): number {
-    const fd = this.#io.release();
+  #release(owned = true): number {
+    const fd = this.#io.release(owned);
     if (fd >= 0) leaks.unregister(this);
     return fd;
   }
@@ -775,6 +780,7 @@ export class Socket {
    */
   async sendmmsg(messages: Array<[Bytes, Address?]>, flags = 0, opts?: IoOptions): Promise<number> {
     if (!Array.isArray(messages)) throw argTypeError('sendmmsg', 'messages must be an array of [data, address?]');
+    if (messages.length > 1024) throw argRangeError('sendmmsg', `at most 1024 messages, got ${messages.length}`);
     const io = this.#io;
     const batch = new MsgBatch(messages.length);
     const bufs: Bytes[] = [];
@@ -907,6 +913,16 @@ export class Socket {
   }
 }
 
+/**
+ * The fd was closed behind the socket's back: forget it (unless its number
+ * is already someone else's, who tracks it now) and say EBADF, without
+ * touching the number.
+ */
+function gone(fd: number, syscall: string): SocketError {
+  if (binding.fdIno(fd) < 0) binding.detach(fd);
+  return socketError(EBADF, syscall);
+}
+
 function errnoOf(e: unknown): number {
   if (e instanceof SocketTimeoutError) return EAGAIN;
   if (e instanceof SocketError) return e.errno;
@@ -915,6 +931,9 @@ function errnoOf(e: unknown): number {
 
 function checkMsgBuffers(call: string, buffers: unknown): asserts buffers is Bytes[] {
   if (!Array.isArray(buffers)) throw argTypeError(call, 'buffers must be an array of bytes');
+  // IOV_MAX / UIO_MAXIOV: checked before the walk, which a sparse array of
+  // length 2**32-1 would make take minutes.
+  if (buffers.length > 1024) throw argRangeError(call, `at most 1024 buffers, got ${buffers.length}`);
   for (let i = 0; i < buffers.length; i++) checkBytes(call, `buffers[${i}]`, buffers[i]);
 }
 
@@ -1018,6 +1037,14 @@ export function socketpair(family: number = AF_UNIX, type: number = SOCK_STREAM,
  * @group Socket
  */
 export function fromfd(fd: number, family: number, type: number, proto = 0): Socket {
+  checkInt('fromfd', 'family', family);
+  checkInt('fromfd', 'type', type);
+  checkInt('fromfd', 'proto', proto);
   const nfd = binding.dup(checkFd('fromfd', fd));
-  return wrapFd(nfd, family, type, proto);
+  try {
+    return wrapFd(nfd, family, type, proto);
+  } catch (e) {
+    binding.close(nfd);
+    throw e;
+  }
 }

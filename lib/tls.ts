@@ -9,9 +9,24 @@
  */
 import * as fs from 'node:fs';
 import * as tls from 'node:tls';
-import { argRangeError, checkBytes, checkSize } from './args';
+import { argRangeError, argTypeError, checkBytes, checkSize } from './args';
+import { SocketError, tlsError } from './errors';
+import * as os from 'node:os';
+
 import type { Address } from './address';
 import type { Bytes, IoOptions, Socket } from './socket';
+
+const { ECONNRESET, ENOTCONN } = os.constants.errno;
+
+/** A PEM file's bytes; a path that is not a string is refused (a number would be read as an fd). */
+function readPem(call: string, name: string, file: unknown): Buffer {
+  if (typeof file !== 'string') throw argTypeError(call, `${name} must be a path string`);
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    throw tlsError(e, 'open', file);
+  }
+}
 
 /**
  * What a context is for (Python's `ssl.Purpose`).
@@ -80,16 +95,21 @@ export class SSLContext {
 
   /** Our certificate chain and private key (PEM files), to prove who we are. */
   loadCertChain(certfile: string, keyfile?: string, password?: string): void {
-    this.#cert = fs.readFileSync(certfile);
-    this.#key = fs.readFileSync(keyfile ?? certfile);
+    this.#cert = readPem('loadCertChain', 'certfile', certfile);
+    this.#key = readPem('loadCertChain', 'keyfile', keyfile ?? certfile);
+    if (password !== undefined && typeof password !== 'string') throw argTypeError('loadCertChain', 'password must be a string');
     this.#passphrase = password;
   }
 
   /** Trust these CA certificates (PEM file or PEM text) instead of the system's. */
   loadVerifyLocations(opts: { cafile?: string; cadata?: string | Buffer }): void {
     const add: Buffer[] = [];
-    if (opts.cafile !== undefined) add.push(fs.readFileSync(opts.cafile));
-    if (opts.cadata !== undefined) add.push(Buffer.from(opts.cadata));
+    if (opts === null || typeof opts !== 'object') throw argTypeError('loadVerifyLocations', 'opts must be { cafile?, cadata? }');
+    if (opts.cafile !== undefined) add.push(readPem('loadVerifyLocations', 'cafile', opts.cafile));
+    if (opts.cadata !== undefined) {
+      if (typeof opts.cadata !== 'string' && !Buffer.isBuffer(opts.cadata)) throw argTypeError('loadVerifyLocations', 'cadata must be PEM text or a Buffer');
+      add.push(Buffer.from(opts.cadata));
+    }
     this.#ca = [...(this.#ca ?? []), ...add];
   }
 
@@ -147,7 +167,8 @@ export class SSLSocket {
   #stream: import('node:stream').Duplex | null = null;
   #handshake: Promise<void> | null = null;
   #ended = false;
-  #error: Error | null = null;
+  #error: SocketError | null = null;
+  #handshakeDone = false;
 
   /** @internal use {@link SSLContext.wrapSocket} */
   constructor(sock: Socket, options: tls.ConnectionOptions & tls.TlsOptions, server: boolean) {
@@ -165,7 +186,8 @@ export class SSLSocket {
 
   #start(): Promise<void> {
     if (this.#handshake) return this.#handshake;
-    const stream = this.socket.makefile('rw') as unknown as import('node:stream').Duplex;
+    // keepOpen: false: closing the wrapped socket closes its fd, TLS or not.
+    const stream = this.socket.makefile('rw', { keepOpen: false }) as unknown as import('node:stream').Duplex;
     this.#stream = stream;
     const t = this.#server
       ? new tls.TLSSocket(stream as never, { ...this.#options, isServer: true })
@@ -175,12 +197,16 @@ export class SSLSocket {
       this.#ended = true;
     });
     t.on('error', (e: Error) => {
-      this.#error ??= e;
+      this.#error ??= tlsError(e, this.#handshakeDone ? 'recv' : 'do_handshake');
     });
     this.#handshake = new Promise<void>((resolve, reject) => {
-      t.once(this.#server ? 'secure' : 'secureConnect', () => resolve());
-      t.once('error', reject);
-      const closed = (): void => reject(this.#error ?? new Error('TLS connection closed during the handshake'));
+      t.once(this.#server ? 'secure' : 'secureConnect', () => {
+        this.#handshakeDone = true;
+        resolve();
+      });
+      t.once('error', () => reject(this.#error));
+      const closed = (): void =>
+        reject(this.#error ?? new SocketError(ECONNRESET, 'do_handshake', undefined, 'do_handshake ECONNRESET: the peer closed the connection during the TLS handshake'));
       t.once('close', closed);
       // A peer that closes mid-handshake may end the stream without a 'close'.
       t.once('end', closed);
@@ -201,7 +227,7 @@ export class SSLSocket {
   }
 
   async #ready(): Promise<tls.TLSSocket> {
-    if (!this.#handshake) throw new Error('the socket is not connected: call connect() first');
+    if (!this.#handshake) throw new SocketError(ENOTCONN, 'recv', undefined, 'ENOTCONN: the TLS socket is not connected: call connect() first');
     await this.#handshake;
     return this.#tls!;
   }
@@ -246,7 +272,7 @@ export class SSLSocket {
     if (typeof data === 'string') throw new TypeError('data must be bytes, not a string: encode it first');
     const t = await this.#ready();
     const buf = data instanceof ArrayBuffer ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    await new Promise<void>((resolve, reject) => t.write(buf, (e) => (e ? reject(e) : resolve())));
+    await new Promise<void>((resolve, reject) => t.write(buf, (e) => (e ? reject(tlsError(e, 'send')) : resolve())));
   }
 
   /** Send `data`; returns its length (TLS records are written whole). */

@@ -2,7 +2,10 @@
 // the environment left open (sockets of an exiting worker_thread, say).
 #include "bsdsock.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #if defined(_WIN32)
 #error "bsdsock supports POSIX systems only; on Windows, loading fails with a clear error from lib/binding.ts"
@@ -12,8 +15,19 @@ namespace bsdsock {
 
 AddonData* GetData(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
 
-void TrackFd(Napi::Env env, int fd) { GetData(env)->fds.insert(fd); }
+void TrackFd(Napi::Env env, int fd) {
+  struct stat st {};
+  if (fstat(fd, &st) == -1) st = {};
+  GetData(env)->fds[fd] = {st.st_dev, st.st_ino};
+}
 void UntrackFd(Napi::Env env, int fd) { GetData(env)->fds.erase(fd); }
+
+int OwnsFd(AddonData* data, int fd) {
+  auto it = data->fds.find(fd);
+  struct stat st;
+  if (it == data->fds.end() || fstat(fd, &st) == -1) return -EBADF;
+  return st.st_dev == it->second.first && st.st_ino == it->second.second ? 0 : -EBADF;
+}
 
 // Runs when the environment is torn down (process exit, worker exit). It is
 // an *async* cleanup hook because uv_close completes in a later loop turn:
@@ -24,7 +38,9 @@ static void AsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg) {
   // Poll handles first: an fd must never be closed while libuv still polls
   // it (uv_close takes it out of epoll at once; the hook ends later).
   ClosePollsForCleanup(data, handle);
-  for (int fd : data->fds) close(fd);
+  for (auto& [fd, id] : data->fds) {
+    if (OwnsFd(data, fd) == 0) close(fd);  // never a number reused by someone else
+  }
   data->fds.clear();
 }
 

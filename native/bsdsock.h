@@ -16,7 +16,9 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 namespace bsdsock {
@@ -39,7 +41,9 @@ struct PollState;  // poll.cc: the readiness handles and their dispatch
 struct AddonData {
   napi_env env = nullptr;
   uv_loop_t* loop = nullptr;
-  std::unordered_set<int> fds;
+  // fd -> (st_dev, st_ino) when it was opened: close() never closes a
+  // number that was closed behind the socket's back and reused since.
+  std::unordered_map<int, std::pair<dev_t, ino_t>> fds;
   Napi::FunctionReference error_factory;  // (errno, syscall, address) => SocketError
   Napi::FunctionReference gai_factory;    // (code, name, message, syscall, host) => GaiError
   PollState* poll = nullptr;  // outlives the environment until its last uv_close callback
@@ -128,9 +132,11 @@ long WithNonblock(int fd, F call) {
   return r;
 }
 
-// Track / forget an fd owned by this environment.
+// Track / forget an fd owned by this environment. OwnsFd: the fd is tracked
+// and is still the file it was when tracked (0), or -EBADF.
 void TrackFd(Napi::Env env, int fd);
 void UntrackFd(Napi::Env env, int fd);
+int OwnsFd(AddonData* data, int fd);
 
 // A getaddrinfo/getnameinfo failure as a JS error value (GaiError, or the
 // SocketError of errno for EAI_SYSTEM).

@@ -7,8 +7,10 @@
 // - pollSetup(dispatch) returns a shared Int32Array. Slot 0 is 1 while a
 //   dispatch (and the microtasks after it) runs, slot 1 is JS's "someone is
 //   waiting" flag, and from slot 2 on come (id, events) pairs: events is
-//   UV_READABLE | UV_WRITABLE, or -1 when libuv reported an error (POLLERR)
-//   and stopped the handle.
+//   UV_READABLE | UV_WRITABLE, -1 when libuv reported an error (POLLERR)
+//   and stopped the handle, or -2 when the fd was found closed behind the
+//   socket's back before libuv was handed it (OnVerify) and the handle
+//   stopped.
 // - pollOpen(fd) -> id (>= 0) or -errno; pollStart(id, mask, verify?) -> 0
 //   or -errno (mask 0 stops); pollClose(id); pollRef(on).
 // Poll handles never keep the loop alive themselves (they stay armed between
@@ -42,6 +44,7 @@ struct PollHandle {
   int32_t last = 0;   // the event queued for the next dispatch
   bool queued = false;
   bool closed = false;
+  bool verify = false;  // started this iteration: checked again before the poll phase
 };
 
 constexpr uint32_t kHeader = 2;             // [in dispatch, want ref]
@@ -53,7 +56,9 @@ struct PollState {
   std::vector<PollHandle*> slots;   // id -> handle (nullptr: free)
   std::vector<int32_t> free_ids;
   std::vector<PollHandle*> ready;
+  std::vector<PollHandle*> started;  // handles started this iteration (see OnVerify)
   uv_check_t dispatch{};
+  uv_prepare_t verify{};
   uv_async_t keepalive{};
   bool ref = false;
   int32_t* shared = nullptr;
@@ -79,6 +84,15 @@ static void MaybeFree(PollState* st) {
 static void OnHandleClosed(uv_handle_t* h) {
   auto* ph = static_cast<PollHandle*>(h->data);
   PollState* st = ph->state;
+  if (ph->verify) {  // started and closed before the next prepare phase
+    auto& v = st->started;
+    for (size_t i = 0; i < v.size(); i++) {
+      if (v[i] == ph) {
+        v.erase(v.begin() + static_cast<std::ptrdiff_t>(i));
+        break;
+      }
+    }
+  }
   // The id is reused only now, after the closing phase: no event of this
   // iteration can be dispatched under it any more.
   if (!st->env_gone && ph->id >= 0) {
@@ -111,7 +125,50 @@ static void SetRef(PollState* st, bool on) {
   else uv_unref(reinterpret_cast<uv_handle_t*>(&st->keepalive));
 }
 
+// The fd is still the file it was when the handle was opened.
+static int CheckFd(PollHandle* ph) {
+  struct stat s;
+  if (fstat(ph->fd, &s) == -1) return -errno;
+  if (s.st_dev != ph->dev || s.st_ino != ph->ino) return -EBADF;
+  return 0;
+}
+
+// Stop a handle whose fd is no longer its socket's. Only while libuv still
+// watches it: uv_poll_stop also takes the fd *number* out of epoll
+// (uv__platform_invalidate_fd), and once the handle is stopped that number
+// may belong to another socket's registration.
+static void StopDead(PollHandle* ph) {
+  if (ph->events != 0) uv_poll_stop(&ph->poll);
+  ph->events = 0;
+}
+
 static void OnDispatch(uv_check_t* check);
+
+static void Queue(PollHandle* ph, int32_t event) {
+  ph->last = event;
+  if (ph->queued) return;
+  ph->queued = true;
+  PollState* st = ph->state;
+  st->ready.push_back(ph);
+  if (st->ready.size() == 1) uv_check_start(&st->dispatch, OnDispatch);
+}
+
+// The prepare phase, right before libuv's poll phase, where it hands the
+// handles started since to epoll_ctl and aborts if one fails (libuv#5130):
+// an fd closed behind its socket's back after pollStart checked it, in the
+// same loop iteration, is stopped here instead, and its socket told (-2).
+static void OnVerify(uv_prepare_t* prep) {
+  auto* st = static_cast<PollState*>(prep->data);
+  uv_prepare_stop(prep);
+  std::vector<PollHandle*> started;
+  started.swap(st->started);
+  for (PollHandle* ph : started) {
+    ph->verify = false;
+    if (ph->closed || ph->events == 0 || CheckFd(ph) == 0) continue;
+    StopDead(ph);
+    Queue(ph, -2);
+  }
+}
 
 static void OnPoll(uv_poll_t* h, int status, int events) {
   auto* ph = static_cast<PollHandle*>(h->data);
@@ -119,12 +176,7 @@ static void OnPoll(uv_poll_t* h, int status, int events) {
   // libuv reports POLLERR (a pending socket error) as UV_EBADF and stops the
   // handle itself (uv__poll_io).
   if (status < 0) ph->events = 0;
-  ph->last = status < 0 ? -1 : events;
-  if (ph->queued) return;
-  ph->queued = true;
-  PollState* st = ph->state;
-  st->ready.push_back(ph);
-  if (st->ready.size() == 1) uv_check_start(&st->dispatch, OnDispatch);
+  Queue(ph, status < 0 ? -1 : events);
 }
 
 // Calls the JS dispatcher with `count` events already in the shared array.
@@ -197,13 +249,6 @@ static PollHandle* Handle(const Napi::CallbackInfo& info) {
   return st->slots[id];
 }
 
-// The fd is still the file it was when the handle was opened.
-static int CheckFd(PollHandle* ph) {
-  struct stat s;
-  if (fstat(ph->fd, &s) == -1) return -errno;
-  if (s.st_dev != ph->dev || s.st_ino != ph->ino) return -EBADF;
-  return 0;
-}
 
 // pollSetup(dispatch(count)) -> shared Int32Array. Once per environment.
 static Napi::Value PollSetup(const Napi::CallbackInfo& info) {
@@ -273,10 +318,7 @@ static Napi::Value PollStart(const Napi::CallbackInfo& info) {
   int mask = ArgInt(info, 1, "events") & (UV_READABLE | UV_WRITABLE);
   if (mask == ph->events) {
     int r = info[2].IsUndefined() || !info[2].ToBoolean().Value() || mask == 0 ? 0 : CheckFd(ph);
-    if (r != 0) {
-      uv_poll_stop(&ph->poll);
-      ph->events = 0;
-    }
+    if (r != 0) StopDead(ph);
     return Napi::Number::New(env, r);
   }
   if (mask == 0) {
@@ -287,11 +329,16 @@ static Napi::Value PollStart(const Napi::CallbackInfo& info) {
   int r = CheckFd(ph);
   if (r == 0) r = uv_poll_start(&ph->poll, mask, OnPoll);
   if (r != 0) {
-    uv_poll_stop(&ph->poll);
-    ph->events = 0;
+    StopDead(ph);
     return Napi::Number::New(env, r);
   }
   ph->events = mask;
+  if (!ph->verify) {
+    ph->verify = true;
+    PollState* st = ph->state;
+    st->started.push_back(ph);
+    if (st->started.size() == 1) uv_prepare_start(&st->verify, OnVerify);
+  }
   return Napi::Number::New(env, 0);
 }
 
@@ -327,7 +374,9 @@ void ClosePollsForCleanup(AddonData* data, napi_async_cleanup_hook_handle hook) 
   st->cleanup = hook;
   st->env_gone = true;
   st->ready.clear();
-  st->closing += 2;
+  st->started.clear();
+  st->closing += 3;
+  uv_close(reinterpret_cast<uv_handle_t*>(&st->verify), OnStateHandleClosed);
   uv_close(reinterpret_cast<uv_handle_t*>(&st->dispatch), OnStateHandleClosed);
   uv_close(reinterpret_cast<uv_handle_t*>(&st->keepalive), OnStateHandleClosed);
   for (PollHandle* ph : st->slots) {
@@ -346,6 +395,9 @@ void InitPoll(Napi::Env env, Napi::Object exports) {
   uv_check_init(data->loop, &st->dispatch);
   st->dispatch.data = st;
   uv_unref(reinterpret_cast<uv_handle_t*>(&st->dispatch));  // never keeps the loop alive by itself
+  uv_prepare_init(data->loop, &st->verify);
+  st->verify.data = st;
+  uv_unref(reinterpret_cast<uv_handle_t*>(&st->verify));
   uv_async_init(data->loop, &st->keepalive, NoopAsync);
   st->keepalive.data = st;
   uv_unref(reinterpret_cast<uv_handle_t*>(&st->keepalive));

@@ -12,6 +12,7 @@
 #include "bsdsock.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -176,7 +177,14 @@ static Napi::Value Shutdown(const Napi::CallbackInfo& info) {
 static Napi::Value Close(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = ArgInt(info, 0, "fd");
+  // An fd closed behind the socket's back (fs.closeSync, a child) and
+  // reused since belongs to someone else now: closing it would pull it out
+  // from under its new owner (and out of epoll under libuv). EBADF, as the
+  // close of a gone fd reports.
+  AddonData* data = GetData(env);
+  bool ours = OwnsFd(data, fd) == 0;
   UntrackFd(env, fd);
+  if (!ours) ThrowErrno(env, EBADF, "close");
   if (close(fd) == -1 && errno != EINTR && errno != ECONNRESET) ThrowErrno(env, errno, "close");
   return env.Undefined();
 }
@@ -351,11 +359,20 @@ static Napi::Value Detach(const Napi::CallbackInfo& info) {
 static Napi::Value Adopt(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = ArgInt(info, 0, "fd");
-  if (GetData(env)->fds.count(fd) != 0) return Num(env, -EBUSY);
+  if (OwnsFd(GetData(env), fd) == 0) return Num(env, -EBUSY);
   int fl = fcntl(fd, F_GETFL);
   if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1) return Num(env, -errno);
   TrackFd(env, fd);
   return Num(env, 0);
+}
+
+// fdIno(fd) -> the fd's inode number (st_ino), or -errno. A Socket keeps
+// the one of its fd, so that close() and detach() after the fd was closed
+// behind its back never touch the number's next owner.
+static Napi::Value FdIno(const Napi::CallbackInfo& info) {
+  struct stat st;
+  if (fstat(ArgInt(info, 0, "fd"), &st) == -1) return Num(info.Env(), -errno);
+  return Num(info.Env(), static_cast<double>(st.st_ino));
 }
 
 void InitSocket(Napi::Env env, Napi::Object exports) {
@@ -367,6 +384,7 @@ void InitSocket(Napi::Env env, Napi::Object exports) {
       {"send", Send},               {"sendto", Sendto},         {"recv_into", RecvInto},
       {"recvfrom_into", RecvfromInto}, {"fcntl", Fcntl},        {"dup", Dup},
       {"poll", Poll},               {"detach", Detach},         {"adopt", Adopt},
+      {"fdIno", FdIno},
   };
   for (auto& f : fns) exports.Set(f.name, Napi::Function::New(env, f.fn, f.name));
 }

@@ -114,9 +114,39 @@ describe('an fd closed behind the socket\'s back (issue 8.1)', () => {
     expect(await p).toEqual(b('new'));
     // The old socket's callback is refused: its fd is now someone else's.
     expect(() => a.onReadable(() => {})).toThrow(expect.objectContaining({ code: 'EBADF' }));
-    // Let the old socket go without closing the number it no longer owns.
-    a.settimeout(0);
-    expect(a.detach()).toBe(n);
+    // Closing or detaching the old socket leaves the number to its new owner.
+    expect(() => a.detach()).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'detach' }));
+    expect(a.fileno()).toBe(-1);
+    const q = reused!.recv(10);
+    other.sendSync(b('again'));
+    expect(await q).toEqual(b('again'));
+    c.close();
+  });
+});
+
+describe('an fd closed behind the socket\'s back in the same tick (libuv#5130)', () => {
+  it('a recv armed, then the fd closed before the loop polls: EBADF, not an abort', async () => {
+    const [a, c] = track(socketpair());
+    const p = a.recv(10); // the poll handle is started: libuv would hand the fd to epoll in this iteration's poll phase
+    fs.closeSync(a.fileno());
+    const e = await rejection(p);
+    expect(e).toMatchObject({ code: 'EBADF', errno: EBADF, syscall: 'recv' });
+    expect(() => a.close()).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'close' }));
+    c.close();
+  });
+
+  it('close() of a socket whose fd number was reused does not close the new owner\'s fd', async () => {
+    const [a, c] = track(socketpair());
+    const n = a.fileno();
+    fs.closeSync(n);
+    const [x, y] = track(socketpair());
+    const reused = x.fileno() === n ? x : y;
+    const other = reused === x ? y : x;
+    expect(reused.fileno()).toBe(n);
+    const p = reused.recv(10); // armed on the number a thinks it owns
+    expect(() => a.close()).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'close' }));
+    other.sendSync(b('still mine'));
+    expect(await p).toEqual(b('still mine'));
     c.close();
   });
 });

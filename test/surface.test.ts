@@ -11,6 +11,9 @@ import {
   SocketError,
   SocketTimeoutError,
   socketpair,
+  fromfd,
+  SSLContext,
+  Purpose,
   AF_INET,
   AF_UNIX,
   SOCK_STREAM,
@@ -186,5 +189,39 @@ describe('async iteration beyond stream chunks', () => {
       ['one', c.getsockname()],
       ['two', c.getsockname()],
     ]);
+  });
+});
+
+describe('fuzzer findings (F8, F10, F12 of fuzz-findings.md)', () => {
+  it('a sparse array of 2**32-1 buffers is refused at once, before any walk over it', () => {
+    const [a] = track(socketpair(AF_UNIX, SOCK_DGRAM));
+    const huge = new Array(2 ** 32 - 1);
+    const t0 = performance.now();
+    expect(thrown(() => a.sendmsgSync(huge))).toMatchObject({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE', message: 'sendmsg(): at most 1024 buffers, got 4294967295' });
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+
+  it('fromfd with a bad family, type or proto leaks no duplicate fd', () => {
+    const [a] = track(socketpair());
+    const before = binding.openFdCount();
+    for (const bad of [Symbol('x'), 1n, '1', 1.5, 2 ** 40]) {
+      expect(() => fromfd(a.fileno(), bad as never, SOCK_STREAM)).toThrow(/fromfd\(\): family must be an integer/);
+      expect(() => fromfd(a.fileno(), AF_UNIX, bad as never)).toThrow(/fromfd\(\): type must be an integer/);
+    }
+    expect(binding.openFdCount()).toBe(before);
+  });
+
+  it('certificate files: a missing one is a SocketError ENOENT naming it, a number is refused (not read as an fd)', () => {
+    const ctx = new SSLContext(Purpose.SERVER_AUTH);
+    expect(thrown(() => ctx.loadCertChain('/nonexistent/cert.pem'))).toMatchObject({ name: 'SocketError', code: 'ENOENT', syscall: 'open', address: '/nonexistent/cert.pem' });
+    expect(thrown(() => ctx.loadVerifyLocations({ cafile: '/nonexistent/ca.pem' }))).toBeInstanceOf(SocketError);
+    expect(thrown(() => ctx.loadCertChain(0 as never))).toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: 'loadCertChain(): certfile must be a path string' });
+  });
+
+  it('a TLS socket used before connect() is a SocketError ENOTCONN', async () => {
+    const ctx = new SSLContext(Purpose.SERVER_AUTH);
+    const s = track(new Socket(AF_INET, SOCK_STREAM));
+    const t = ctx.wrapSocket(s, { serverHostname: 'localhost' });
+    expect(await rejection(t.recv(1))).toMatchObject({ name: 'SocketError', code: 'ENOTCONN', syscall: 'recv' });
   });
 });
