@@ -216,6 +216,7 @@ describe('README.md', () => {
       'Install and the two commands #2', // npm install / npm test / npm run bench: what runs this suite
       'A first example #4', // the bsdsock commands: below
       'More examples #4', // the python3 SEQPACKET client: below
+      'Reliability #1', // npm run fuzz (test/fuzz.test.ts runs the fuzzer) / npm run stress (a tool, run by hand)
     ]);
     // The rest are not code (the layout tree).
     expect(blocks.filter((b) => !['js', 'ts', 'json', 'sh'].includes(b.lang)).map((b) => [b.lang, b.heading])).toEqual([['', 'Layout']]);
