@@ -469,24 +469,24 @@ export class Socket {
    */
   tryRecvInto(buffer: Bytes, nbytes = 0, flags = 0): number {
     const fd = this.#io.fd;
-    return fd < 0 ? -EBADF : binding.recv_into(fd, buffer, nbytes, flags | DONTWAIT);
+    return fd < 0 ? -EBADF : binding.recv_into(fd, buffer, nbytes, checkFlags('tryRecvInto', flags) | DONTWAIT);
   }
   /** send(2) without waiting or throwing: the count sent, or a negative errno. */
   trySend(data: Bytes, flags = 0): number {
     checkBytes('trySend', 'data', data);
     const fd = this.#io.fd;
-    return fd < 0 ? -EBADF : binding.send(fd, data, flags | DONTWAIT);
+    return fd < 0 ? -EBADF : binding.send(fd, data, checkFlags('trySend', flags) | DONTWAIT);
   }
   /** recvfrom(2) into `buffer` without waiting or throwing: `[count, address]` or a negative errno. */
   tryRecvfromInto(buffer: Bytes, nbytes = 0, flags = 0): [number, Address] | number {
     const fd = this.#io.fd;
-    return fd < 0 ? -EBADF : (binding.recvfrom_into(fd, buffer, nbytes, flags | DONTWAIT) as [number, Address] | number);
+    return fd < 0 ? -EBADF : (binding.recvfrom_into(fd, buffer, nbytes, checkFlags('tryRecvfromInto', flags) | DONTWAIT) as [number, Address] | number);
   }
   /** sendto(2) to a numeric address without waiting or throwing: the count sent, or a negative errno. */
   trySendto(data: Bytes, address: Address, flags = 0): number {
     checkBytes('trySendto', 'data', data);
     const fd = this.#io.fd;
-    return fd < 0 ? -EBADF : binding.sendto(fd, data, flags | DONTWAIT, address, this.#io.family);
+    return fd < 0 ? -EBADF : binding.sendto(fd, data, checkFlags('trySendto', flags) | DONTWAIT, address, this.#io.family);
   }
 
   // ---- accept / connect -----------------------------------------------------
@@ -577,7 +577,7 @@ export class Socket {
   recv(bufsize: number, flags = 0, opts?: IoOptions): Promise<Buffer> {
     try {
       const n = checkSize('recv', 'bufsize', bufsize);
-      return this.#recvAsync(opRecv, Buffer.allocUnsafe(n), n, flags, opts);
+      return this.#recvAsync(opRecv, Buffer.allocUnsafe(n), n, checkFlags('recv', flags), opts);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -593,7 +593,11 @@ export class Socket {
    * count, 0 at EOF. The hot path is one N-API call and one syscall.
    */
   recvInto(buffer: Bytes, nbytes = 0, flags = 0, opts?: IoOptions): Promise<number> {
-    return this.#recvAsync(opRecvInto, buffer, nbytes, flags, opts);
+    try {
+      return this.#recvAsync(opRecvInto, buffer, nbytes, checkFlags('recv', flags), opts);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
   /** recv(2) into `buffer`, blocking per the socket's mode. */
   recvIntoSync(buffer: Bytes, nbytes = 0, flags = 0): number {
@@ -618,7 +622,7 @@ export class Socket {
   recvfrom(bufsize: number, flags = 0, opts?: IoOptions): Promise<[Buffer, Address | null]> {
     try {
       const n = checkSize('recvfrom', 'bufsize', bufsize);
-      return this.#io.call(this, READ, opRecvfrom, Buffer.allocUnsafe(n), n, flags, 'recvfrom', opts);
+      return this.#io.call(this, READ, opRecvfrom, Buffer.allocUnsafe(n), n, checkFlags('recvfrom', flags), 'recvfrom', opts);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -630,7 +634,11 @@ export class Socket {
   }
   /** recvfrom(2) into `buffer`: `[count, address]`. */
   recvfromInto(buffer: Bytes, nbytes = 0, flags = 0, opts?: IoOptions): Promise<[number, Address | null]> {
-    return this.#io.call(this, READ, opRecvfromInto, buffer, nbytes, flags, 'recvfrom', opts);
+    try {
+      return this.#io.call(this, READ, opRecvfromInto, buffer, nbytes, checkFlags('recvfrom', flags), 'recvfrom', opts);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
   /** recvfrom(2) into `buffer`, blocking per the socket's mode. */
   recvfromIntoSync(buffer: Bytes, nbytes = 0, flags = 0): [number, Address | null] {
@@ -643,7 +651,7 @@ export class Socket {
   send(data: Bytes, flags = 0, opts?: IoOptions): Promise<number> {
     try {
       checkBytes('send', 'data', data);
-      return this.#io.call(this, WRITE, opSend, data, undefined, flags, 'send', opts);
+      return this.#io.call(this, WRITE, opSend, data, undefined, checkFlags('send', flags), 'send', opts);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -664,6 +672,7 @@ export class Socket {
     // at once and the result is one shared settled promise, no allocation.
     try {
       checkBytes('sendall', 'data', data);
+      flags = checkFlags('sendall', flags);
       const io = this.#io;
       if (opts?.signal?.aborted) return Promise.reject(opts.signal.reason);
       const r = binding.send(io.fdOr('send'), data, flags | DONTWAIT);
@@ -717,7 +726,7 @@ export class Socket {
     checkMsgBuffers('sendmsg', buffers);
     const io = this.#io;
     const addr = address === undefined ? null : await resolveAddress(io.family, io.type, address);
-    return io.call(this, WRITE, opSendmsg, { buffers, ancdata, addr }, undefined, flags, 'sendmsg', opts, addr ?? undefined);
+    return io.call(this, WRITE, opSendmsg, { buffers, ancdata, addr }, undefined, checkFlags('sendmsg', flags), 'sendmsg', opts, addr ?? undefined);
   }
   /** sendmsg(2), blocking per the socket's mode. */
   sendmsgSync(buffers: Bytes[], ancdata: AncData[] = [], flags = 0, address?: Address): number {
@@ -736,7 +745,7 @@ export class Socket {
   recvmsgInto(buffers: Bytes[], ancbufsize = 0, flags = 0, opts?: IoOptions): Promise<RecvmsgResult<number>> {
     try {
       checkSize('recvmsg', 'ancbufsize', ancbufsize);
-      return this.#io.call(this, READ, opRecvmsgInto, buffers, ancbufsize, flags, 'recvmsg', opts);
+      return this.#io.call(this, READ, opRecvmsgInto, buffers, ancbufsize, checkFlags('recvmsg', flags), 'recvmsg', opts);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -751,7 +760,7 @@ export class Socket {
     try {
       const buf = Buffer.allocUnsafe(checkSize('recvmsg', 'bufsize', bufsize));
       checkSize('recvmsg', 'ancbufsize', ancbufsize);
-      return this.#io.call(this, READ, opRecvmsg, buf, ancbufsize, flags, 'recvmsg', opts);
+      return this.#io.call(this, READ, opRecvmsg, buf, ancbufsize, checkFlags('recvmsg', flags), 'recvmsg', opts);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -771,7 +780,7 @@ export class Socket {
   async recvmmsg(buffers: Bytes[], flags = 0, opts?: IoOptions): Promise<Array<[number, Address | null]>> {
     checkMsgBuffers('recvmmsg', buffers);
     const batch = new MsgBatch(buffers.length);
-    return batch.results(await this.#io.call(this, READ, opRecvmmsg, buffers, batch, flags, 'recvmmsg', opts));
+    return batch.results(await this.#io.call(this, READ, opRecvmmsg, buffers, batch, checkFlags('recvmmsg', flags), 'recvmmsg', opts));
   }
   /**
    * sendmmsg(2): several datagrams in one syscall, each `[data, address?]`
@@ -801,7 +810,7 @@ export class Socket {
         batch.meta[2 * i + 1] = lastPacked.length;
       }
     }
-    return io.call(this, WRITE, opSendmmsg, bufs, batch, flags, 'sendmmsg', opts);
+    return io.call(this, WRITE, opSendmmsg, bufs, batch, checkFlags('sendmmsg', flags), 'sendmmsg', opts);
   }
 
   /**
@@ -813,7 +822,7 @@ export class Socket {
    */
   tryRecvmmsg(buffers: Bytes[], meta: Int32Array, names: Buffer | null, flags = 0): number {
     const fd = this.#io.fd;
-    return fd < 0 ? -EBADF : binding.recvmmsg(fd, buffers, meta, names, flags | DONTWAIT);
+    return fd < 0 ? -EBADF : binding.recvmmsg(fd, buffers, meta, names, checkFlags('tryRecvmmsg', flags) | DONTWAIT);
   }
   /**
    * sendmmsg(2) of the first `count` messages without waiting or throwing:
@@ -823,7 +832,7 @@ export class Socket {
    */
   trySendmmsg(buffers: Bytes[], meta: Int32Array, names: Buffer | null, count: number, flags = 0): number {
     const fd = this.#io.fd;
-    return fd < 0 ? -EBADF : binding.sendmmsg(fd, buffers, meta, names, flags | DONTWAIT, count);
+    return fd < 0 ? -EBADF : binding.sendmmsg(fd, buffers, meta, names, checkFlags('trySendmmsg', flags) | DONTWAIT, count);
   }
 
   /**

@@ -57,6 +57,17 @@ describe('argument errors name the call and carry Node\'s codes', () => {
     s.bind(['127.0.0.1', 0]);
     s.listen(-5); // negative is 0, as in Python
   });
+
+  it('flags are checked in every async and try* call, never coerced (a valueOf is not a flag)', async () => {
+    const [a] = track(socketpair(AF_UNIX, SOCK_DGRAM));
+    const coercible = { valueOf: () => 0 };
+    await expect(a.recv(10, 1n as never)).rejects.toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: 'recv(): flags must be an integer, not 1n' });
+    await expect(a.recvInto(Buffer.alloc(4), 0, coercible as never)).rejects.toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+    await expect(a.sendall(b('x'), Symbol('f') as never)).rejects.toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+    await expect(a.recvfrom(10, 2 ** 40)).rejects.toMatchObject({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
+    expect(thrown(() => a.tryRecvInto(Buffer.alloc(4), 0, coercible as never))).toMatchObject({ name: 'TypeError', message: 'tryRecvInto(): flags must be an integer, not an instance of Object' });
+    expect(thrown(() => a.trySend(b('x'), 1.5))).toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+  });
 });
 
 describe('errors of pending and finished calls', () => {
