@@ -71,6 +71,17 @@ describe('argument errors name the call and carry Node\'s codes', () => {
 });
 
 describe('errors of pending and finished calls', () => {
+  it('recvInto into a buffer whose ArrayBuffer was detached is a TypeError, not a 0 that reads as EOF (issue 8.8)', async () => {
+    const [a, c] = track(socketpair());
+    c.sendSync(b('data'));
+    const buf = new Uint8Array(16);
+    structuredClone(buf.buffer, { transfer: [buf.buffer] }); // detaches buf's ArrayBuffer
+    expect(buf.byteLength).toBe(0);
+    await expect(a.recvInto(buf)).rejects.toMatchObject({ name: 'TypeError', message: expect.stringMatching(/not detached/) });
+    expect(() => a.recvIntoSync(buf)).toThrow(/not detached/);
+    expect(await a.recv(16)).toEqual(b('data')); // nothing was consumed
+  });
+
   it('a timeout says what timed out and where', async () => {
     const [a] = track(socketpair(AF_UNIX, SOCK_DGRAM));
     a.settimeout(0.01);
