@@ -178,6 +178,7 @@ export class Channel {
   #id = -1;
   #armed = 0;
   #holds = 0;
+  /** Never read: a strong reference that keeps the Socket alive while anything waits (see #hold). */
   #owner: object | null = null;
   #readers: Waiter[] = [];
   #writers: Waiter[] = [];
