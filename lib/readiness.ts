@@ -30,7 +30,7 @@
  */
 import { AsyncResource } from 'node:async_hooks';
 import * as os from 'node:os';
-import { binding } from './binding';
+import { addon, binding } from './binding';
 import { socketError, SocketTimeoutError } from './errors';
 import { MSG_DONTWAIT } from './constants.generated';
 
@@ -54,7 +54,14 @@ export type Again = typeof AGAIN;
  * caller's flags argument (0 for calls that take none); the op adds
  * MSG_DONTWAIT itself where the syscall takes flags.
  */
-export type Op<T, A, B> = (ch: Channel, a: A, b: B, flags: number) => T | Again;
+export type Op<T, A, B> = ((ch: Channel, a: A, b: B, flags: number) => T | Again) & {
+  /**
+   * For a read the native side can make itself (a completion read, see
+   * native/poll.cc): the call's result from the recv(2) result `r` (a count
+   * or -errno), as the op would have returned it.
+   */
+  done?: (ch: Channel, a: A, b: B, r: number) => T | Again;
+};
 
 /**
  * Options of every async call.
@@ -105,15 +112,17 @@ function rethrow(e: unknown): never {
 // ---- the loop's side: dispatch and keep-alive ---------------------------
 
 /**
- * The engine's state, one per environment: on the binding, so that two
+ * The engine's state, one per environment: on the addon's exports, so that two
  * copies of this module (the CommonJS build and the ESM or a bundled one)
  * share it; native accepts one dispatcher. `shared[0]` is set by native
  * while a dispatch (and its microtasks) runs, `shared[1]` by us while anyone
  * waits; then come the (id, events) pairs.
  */
 interface Engine {
-  channels: Array<{ onEvent(events: number): void } | undefined>;
+  channels: Array<{ onEvent(events: number): void; completed(r: number): void } | undefined>;
   shared: Int32Array;
+  /** id -> 1: native makes the head reader's recv (completion read); native clears it. */
+  wants: Uint8Array;
   holders: number;
   /** Async calls that may still complete at once before the loop must turn (see Channel.call). */
   budget: number;
@@ -123,12 +132,16 @@ const BUDGET = 64;
 const IN_DISPATCH = 0;
 const WANT_REF = 1;
 const EVENTS = 2;
-const engine: Engine = ((binding as { engine?: Engine }).engine ??= makeEngine());
-const { channels, shared } = engine;
+/** (id, events, read) per event. */
+const RECORD = 3;
+/** `read` of an event without a completion read. */
+const NO_READ = -0x80000000;
+const engine: Engine = ((addon as { engine?: Engine }).engine ??= makeEngine());
+const { channels, shared, wants } = engine;
 
 function makeEngine(): Engine {
   const e = { channels: [], holders: 0, budget: BUDGET } as unknown as Engine;
-  e.shared = binding.pollSetup((count) => dispatch(e, count));
+  [e.shared, e.wants] = binding.pollSetup((count) => dispatch(e, count));
   return e;
 }
 
@@ -141,9 +154,15 @@ function makeEngine(): Engine {
 function dispatch(e: Engine, count: number): void {
   const { channels, shared } = e;
   e.budget = BUDGET;
+  // Completion reads first, before any readiness callback can run (and,
+  // say, abort the reader): their data is already out of the kernel.
   for (let i = 0; i < count; i++) {
-    const ch = channels[shared[EVENTS + 2 * i]];
-    if (ch !== undefined) ch.onEvent(shared[EVENTS + 2 * i + 1]);
+    const r = shared[EVENTS + RECORD * i + 2];
+    if (r !== NO_READ) channels[shared[EVENTS + RECORD * i]]?.completed(r);
+  }
+  for (let i = 0; i < count; i++) {
+    const ch = channels[shared[EVENTS + RECORD * i]];
+    if (ch !== undefined) ch.onEvent(shared[EVENTS + RECORD * i + 1]);
   }
 }
 
@@ -186,6 +205,11 @@ export class Channel {
   #onWritable: (() => void) | null = null;
   #readRes: AsyncResource | null = null;
   #writeRes: AsyncResource | null = null;
+  /** The buffer (and byte count) registered with native for completion reads. */
+  #into: Uint8Array | null = null;
+  #intoN = 0;
+  /** A completion read served a reader in this dispatch: keep READ armed (see onEvent). */
+  #served = false;
 
   constructor(
     fd: number,
@@ -289,7 +313,52 @@ export class Channel {
     (dir === READ ? this.#readers : this.#writers).push(w);
     this.#hold(owner);
     this.#arm(0);
+    if (op.done !== undefined && this.#readers[0] === w && flags === 0 && a instanceof Uint8Array) this.#wantInto(a, b as number);
     return promise;
+  }
+
+  /**
+   * Ask native to make the recv of the head reader `w` itself when the fd is
+   * readable (a completion read: no N-API call for it). The buffer is
+   * registered once and kept while the same one is used, as a recv loop does.
+   */
+  #wantInto(buffer: Uint8Array, nbytes: number): void {
+    const id = this.#id;
+    if (id < 0 || id >= wants.length) return;
+    if (this.#into !== buffer || this.#intoN !== nbytes) {
+      binding.pollInto(id, buffer, nbytes);
+      this.#into = buffer;
+      this.#intoN = nbytes;
+    }
+    wants[id] = 1;
+  }
+
+  /** The head reader leaves by another way than a completion read: no read for it. */
+  #noInto(): void {
+    if (this.#id >= 0 && this.#id < wants.length) wants[this.#id] = 0;
+  }
+
+  /** From the dispatcher: native made the head reader's recv, with result `r` (a count or -errno). */
+  completed(r: number): void {
+    const w = this.#readers[0];
+    // wants is set only while w waits at the head and cleared when it leaves.
+    if (w === undefined) return;
+    let v: unknown;
+    try {
+      v = w.op.done!(this, w.a, w.b, r);
+    } catch (e) {
+      this.#readers.shift();
+      this.#served = true;
+      this.#settle(w, undefined, e);
+      return;
+    }
+    if (v === AGAIN) {
+      wants[this.#id] = 1; // a spurious wakeup: still waiting
+      return;
+    }
+    this.#readers.shift();
+    this.#served = true;
+    this.#settle(w, v);
   }
 
   /** Called by {@link expire}. */
@@ -303,6 +372,7 @@ export class Channel {
     const queue = w.dir === READ ? this.#readers : this.#writers;
     const i = queue.indexOf(w);
     if (i < 0) return false;
+    if (i === 0 && queue === this.#readers) this.#noInto();
     queue.splice(i, 1);
     return true;
   }
@@ -357,9 +427,12 @@ export class Channel {
     // round trip. If nobody comes back, the next event drops it: one
     // spurious wakeup instead of two syscalls each time.
     let idle = 0;
+    const served = this.#served;
+    this.#served = false;
     if (events & READ) {
-      if (this.#readers.length === 0 && this.#onReadable === null) idle |= READ;
-      else {
+      if (this.#readers.length === 0 && this.#onReadable === null) {
+        if (!served) idle |= READ;
+      } else {
         this.#run(this.#readers);
         if (this.#onReadable !== null) this.#callback(this.#readRes!, this.#onReadable);
       }
@@ -375,6 +448,7 @@ export class Channel {
   }
 
   #run(queue: Waiter[]): void {
+    if (queue === this.#readers && queue.length > 0) this.#noInto();
     while (queue.length > 0) {
       const w = queue[0];
       let v: unknown;
@@ -432,6 +506,7 @@ export class Channel {
   /** The fd cannot be watched: reject every waiter with the errno. */
   #fail(errno: number): number {
     this.#armed = 0;
+    this.#noInto();
     const waiting = [...this.#readers, ...this.#writers];
     this.#readers = [];
     this.#writers = [];
@@ -479,6 +554,7 @@ export class Channel {
     this.fd = -1;
     this.#closeHandle(owned);
     this.#armed = 0;
+    this.#into = null;
     if (this.#onReadable !== null) this.#unhold();
     if (this.#onWritable !== null) this.#unhold();
     this.#onReadable = this.#onWritable = null;
@@ -498,6 +574,7 @@ export class Channel {
    */
   #closeHandle(owned = true): void {
     if (this.#id < 0) return;
+    this.#noInto();
     if (owned) binding.pollClose(this.#id);
     else binding.pollStart(this.#id, 0);
     channels[this.#id] = undefined;

@@ -34,6 +34,8 @@ const { F_GETFD, F_SETFD, FD_CLOEXEC, F_GETFL, F_SETFL, O_NONBLOCK } = binding.i
 const { EAGAIN, EINPROGRESS, EBADF, EINVAL, EBUSY } = os.constants.errno;
 const DONTWAIT: number = MSG_DONTWAIT ?? 0;
 const NOFLAGS = 0;
+/** Where binding.recvfrom_into and binding.accept leave the count / the new fd. */
+const RESULT: Int32Array = binding.result;
 
 let defaultTimeout: number | null = null;
 
@@ -77,8 +79,12 @@ let ownFd = false;
 
 // ---- the ops: one attempt of each syscall (see readiness.ts) --------------
 
-const opRecvInto: Op<number, Bytes, number> = (ch, buffer, nbytes, flags) => {
-  const r = binding.recv_into(ch.fdOr('recv'), buffer, nbytes, flags | DONTWAIT);
+const opRecvInto: Op<number, Bytes, number> = (ch, buffer, nbytes, flags) =>
+  recvDone(ch, buffer, nbytes, binding.recv_into(ch.fdOr('recv'), buffer, nbytes, flags | DONTWAIT));
+// A waiting recvInto is completed by native when it can (see readiness.ts).
+opRecvInto.done = recvDone;
+
+function recvDone(ch: Channel, buffer: Bytes, nbytes: number, r: number): number | Again {
   if (r < 0) return check(r, 'recv');
   // A short read on a stream drained the kernel's queue, so the next recv
   // would almost surely say EAGAIN: the next async recv then waits for
@@ -86,18 +92,18 @@ const opRecvInto: Op<number, Bytes, number> = (ch, buffer, nbytes, flags) => {
   // and saves that syscall, one per round trip in a request/response loop.
   ch.drained = ch.type === SOCK_STREAM && r > 0 && r < (nbytes || buffer.byteLength);
   return r;
-};
+}
 
 const opRecvfromInto: Op<[number, Address | null], Bytes, number> = (ch, buffer, nbytes, flags) => {
   const r = binding.recvfrom_into(ch.fdOr('recvfrom'), buffer, nbytes, flags | DONTWAIT);
   if (typeof r === 'number') return check(r, 'recvfrom') as Again;
-  return r as [number, Address | null];
+  return [RESULT[0], r as Address | null];
 };
 
 const opRecvfrom: Op<[Buffer, Address | null], Buffer, number> = (ch, buf, nbytes, flags) => {
-  const r = opRecvfromInto(ch, buf, nbytes, flags);
-  if (r === AGAIN) return r;
-  return [shrink(buf, r[0]), r[1]];
+  const r = binding.recvfrom_into(ch.fdOr('recvfrom'), buf, nbytes, flags | DONTWAIT);
+  if (typeof r === 'number') return check(r, 'recvfrom') as Again;
+  return [shrink(buf, RESULT[0]), r as Address | null];
 };
 
 const opRecv: Op<Buffer, Buffer, number> = (ch, buf, nbytes, flags) => {
@@ -480,7 +486,9 @@ export class Socket {
   /** recvfrom(2) into `buffer` without waiting or throwing: `[count, address]` or a negative errno. */
   tryRecvfromInto(buffer: Bytes, nbytes = 0, flags = 0): [number, Address] | number {
     const fd = this.#io.fd;
-    return fd < 0 ? -EBADF : (binding.recvfrom_into(fd, buffer, nbytes, checkFlags('tryRecvfromInto', flags) | DONTWAIT) as [number, Address] | number);
+    if (fd < 0) return -EBADF;
+    const r = binding.recvfrom_into(fd, buffer, nbytes, checkFlags('tryRecvfromInto', flags) | DONTWAIT);
+    return typeof r === 'number' ? r : [RESULT[0], r as Address];
   }
   /** sendto(2) to a numeric address without waiting or throwing: the count sent, or a negative errno. */
   trySendto(data: Bytes, address: Address, flags = 0): number {
@@ -501,7 +509,7 @@ export class Socket {
     if (io.fd < 0) return -EBADF;
     const r = binding.accept(io.fd);
     if (typeof r === 'number') return r;
-    return [wrapFd(r[0], io.family, io.type, this.#proto), r[1] as Address];
+    return [wrapFd(RESULT[0], io.family, io.type, this.#proto), r as Address];
   }
 
   /** accept4(2): `[connection, address]`. The new socket starts with the default timeout. */
@@ -577,7 +585,7 @@ export class Socket {
   recv(bufsize: number, flags = 0, opts?: IoOptions): Promise<Buffer> {
     try {
       const n = checkSize('recv', 'bufsize', bufsize);
-      return this.#recvAsync(opRecv, Buffer.allocUnsafe(n), n, checkFlags('recv', flags), opts);
+      return this.#recvAsync(opRecv, recvBuffer(n), n, checkFlags('recv', flags), opts);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -585,7 +593,7 @@ export class Socket {
   /** recv(2), blocking per the socket's mode. */
   recvSync(bufsize: number, flags = 0): Buffer {
     const n = checkSize('recv', 'bufsize', bufsize);
-    return this.#io.callSync(READ, opRecv, Buffer.allocUnsafe(n), n, checkFlags('recv', flags), 'recv');
+    return this.#io.callSync(READ, opRecv, recvBuffer(n), n, checkFlags('recv', flags), 'recv');
   }
 
   /**
@@ -622,7 +630,7 @@ export class Socket {
   recvfrom(bufsize: number, flags = 0, opts?: IoOptions): Promise<[Buffer, Address | null]> {
     try {
       const n = checkSize('recvfrom', 'bufsize', bufsize);
-      return this.#io.call(this, READ, opRecvfrom, Buffer.allocUnsafe(n), n, checkFlags('recvfrom', flags), 'recvfrom', opts);
+      return this.#io.call(this, READ, opRecvfrom, recvBuffer(n), n, checkFlags('recvfrom', flags), 'recvfrom', opts);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -630,7 +638,7 @@ export class Socket {
   /** recvfrom(2), blocking per the socket's mode. */
   recvfromSync(bufsize: number, flags = 0): [Buffer, Address | null] {
     const n = checkSize('recvfrom', 'bufsize', bufsize);
-    return this.#io.callSync(READ, opRecvfrom, Buffer.allocUnsafe(n), n, checkFlags('recvfrom', flags), 'recvfrom');
+    return this.#io.callSync(READ, opRecvfrom, recvBuffer(n), n, checkFlags('recvfrom', flags), 'recvfrom');
   }
   /** recvfrom(2) into `buffer`: `[count, address]`. */
   recvfromInto(buffer: Bytes, nbytes = 0, flags = 0, opts?: IoOptions): Promise<[number, Address | null]> {
@@ -947,10 +955,30 @@ function checkMsgBuffers(call: string, buffers: unknown): asserts buffers is Byt
 }
 
 /**
- * The first `n` bytes of `buf`. A short read of a large buffer is copied so
- * that a 64 KiB allocation does not stay alive behind 10 bytes of data.
+ * Where recv(n) and recvfrom(n) of more than a pool slice (4 KiB) read: the
+ * bytes received are then copied out (shrink), so `recv(65536)` costs no
+ * 64 KiB allocation per call. One per thread, safe to share: every read into
+ * it is copied out by the same synchronous op, before any other JS runs.
+ */
+const SCRATCH = new Uint8Array(65536);
+const POOLED = Buffer.poolSize >>> 1;
+
+/** The buffer a recv(n) reads into. */
+function recvBuffer(n: number): Buffer {
+  return n <= POOLED || n > SCRATCH.length ? Buffer.allocUnsafe(n) : (SCRATCH as Buffer);
+}
+
+/**
+ * The first `n` bytes of `buf` as the call's result: copied out of the
+ * scratch buffer; a short read of a large buffer is copied so that a 64 KiB
+ * allocation does not stay alive behind 10 bytes of data.
  */
 function shrink(buf: Buffer, n: number): Buffer {
+  if (buf === SCRATCH) {
+    const out = Buffer.allocUnsafe(n);
+    out.set(SCRATCH.subarray(0, n));
+    return out;
+  }
   if (n === buf.length) return buf;
   if (buf.length - n > 4096 && n < buf.length / 2) return Buffer.from(buf.subarray(0, n));
   return buf.subarray(0, n);

@@ -49,6 +49,7 @@ static void FinalizeData(Napi::Env env, AddonData* data) {
   data->error_factory.Reset();
   data->gai_factory.Reset();
   ReleaseAddrCache(env, data);
+  if (data->result_ref != nullptr) napi_delete_reference(env, data->result_ref);
   delete data;
 }
 

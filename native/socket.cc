@@ -114,7 +114,7 @@ static Napi::Value Listen(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// accept(fd) -> [newfd, address] | -errno. The new fd is nonblocking and
+// accept(fd) -> address | -errno, the new fd in result[0]. The new fd is nonblocking and
 // close-on-exec from birth (accept4), so no other thread's fork/exec sees it.
 static Napi::Value Accept(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -146,7 +146,8 @@ static Napi::Value Accept(const Napi::CallbackInfo& info) {
   if (r < 0) return Num(env, r);
   int nfd = static_cast<int>(r);
   TrackFd(env, nfd);
-  return Pair(env, Num(env, nfd), MakeSockaddr(env, sa.sa(), sa.len));
+  GetData(env)->result[0] = nfd;
+  return MakeSockaddr(env, sa.sa(), sa.len);
 }
 
 // connect(fd, address, family) -> 0 | -errno. On a nonblocking fd a TCP
@@ -284,7 +285,8 @@ static Napi::Value RecvInto(const Napi::CallbackInfo& info) {
   return Num(env, RETRY_NEG(recv(fd, b.data, n, flags)));
 }
 
-// recvfrom_into(fd, buffer, nbytes, flags) -> [bytes, address] | -errno
+// recvfrom_into(fd, buffer, nbytes, flags) -> address | -errno, the count in
+// result[0] (a read is at most MAX_RW_COUNT, under 2^31, so it fits).
 static Napi::Value RecvfromInto(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = ArgInt(info, 0, "fd");
@@ -296,7 +298,8 @@ static Napi::Value RecvfromInto(const Napi::CallbackInfo& info) {
   memset(&sa.storage, 0, sizeof(sa_family_t));
   long r = RETRY_NEG(recvfrom(fd, b.data, n, flags, sa.sa(), &sa.len));
   if (r < 0) return Num(env, r);
-  return Pair(env, Num(env, r), MakeSockaddr(env, sa.sa(), sa.len));
+  GetData(env)->result[0] = static_cast<int32_t>(r);
+  return MakeSockaddr(env, sa.sa(), sa.len);
 }
 
 // fcntl(fd, cmd, arg) -> result (F_GETFD/F_SETFD/F_GETFL/F_SETFL)
@@ -376,6 +379,12 @@ static Napi::Value FdIno(const Napi::CallbackInfo& info) {
 }
 
 void InitSocket(Napi::Env env, Napi::Object exports) {
+  AddonData* data = GetData(env);
+  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, 2 * sizeof(int32_t));
+  Napi::TypedArrayOf<int32_t> result = Napi::TypedArrayOf<int32_t>::New(env, 2, ab, 0);
+  data->result = static_cast<int32_t*>(ab.Data());
+  napi_create_reference(env, result, 1, &data->result_ref);
+  exports.Set("result", result);
   struct { const char* name; Napi::Value (*fn)(const Napi::CallbackInfo&); } fns[] = {
       {"socket", Socket},           {"socketpair", Socketpair}, {"bind", Bind},
       {"listen", Listen},           {"accept", Accept},         {"connect", Connect},
