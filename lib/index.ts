@@ -4,8 +4,24 @@
  * @document ../docs/constants.md
  * @module bsdsock
  */
-export { Socket, socketpair, fromfd, getdefaulttimeout, setdefaulttimeout } from './socket';
-export type { Bytes, IoOptions, AncData, RecvmsgResult } from './socket';
+import { Socket as SocketClass, type SocketConstructor } from './socket';
+import type { Address } from './address';
+
+export { socketpair, fromfd, getdefaulttimeout, setdefaulttimeout } from './socket';
+export type { Bytes, IoOptions, AncData, RecvmsgResult, SocketOf, SocketConstructor } from './socket';
+/**
+ * The Socket class, exported with a constructor type that types each
+ * socket's addresses by the family and type given ({@link SocketConstructor}):
+ * a class's own constructor cannot choose its instance type by its arguments.
+ * @class
+ * @group Socket
+ */
+export const Socket: SocketConstructor = SocketClass;
+/**
+ * A socket whose addresses are `A`, received ones `From` (see the class).
+ * @group Socket
+ */
+export type Socket<A extends Address = Address, From extends A | null = A | null> = SocketClass<A, From>;
 export { SocketStream } from './makefile';
 export type { MakefileOptions } from './makefile';
 export { SSLContext, SSLSocket, Purpose, createDefaultContext, CERT_NONE, CERT_OPTIONAL, CERT_REQUIRED } from './tls';
@@ -13,7 +29,7 @@ export type { WrapOptions } from './tls';
 export { CMSG_LEN, CMSG_SPACE, sendFds, sendFdsSync, recvFds, recvFdsSync } from './msg';
 export type { RecvFdsResult } from './msg';
 export { checksum } from './checksum';
-export type { Address, InetAddress, Inet6Address, UnixAddress, PacketAddress, NetlinkAddress, VsockAddress } from './address';
+export type { Address, InetAddress, Inet6Address, UnixAddress, PacketAddress, NetlinkAddress, VsockAddress, AddressOf, RecvfromAddressOf } from './address';
 export { SocketError, SocketTimeoutError, SSLError, GaiError, HostError } from './errors';
 export { inetPton, inetNtop, inetAton, inetNtoa, htons, htonl, ntohs, ntohl } from './inet';
 export {
@@ -43,7 +59,7 @@ export {
 } from './netdb';
 export type { AddrInfo, HostEntry } from './netdb';
 export { createConnection, createConnectionSync, createServer, createServerSync, hasDualstackIpv6, CreateConnectionError } from './convenience';
-export type { CreateConnectionOptions, CreateServerOptions, AttemptError } from './convenience';
+export type { CreateConnectionOptions, CreateServerOptions, AttemptError, InetStreamSocket } from './convenience';
 export { constants, AddressFamily, SocketKind, familyName, kindName } from './constants';
 export * from './constants.generated';
 export { DefaultSelector, SelectorKeyError, EVENT_READ, EVENT_WRITE } from './selectors';

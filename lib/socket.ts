@@ -14,7 +14,7 @@
 import * as os from 'node:os';
 import { fstatSync } from 'node:fs';
 import { binding } from './binding';
-import { resolveAddress, resolveAddressSync, type Address } from './address';
+import { resolveAddress, resolveAddressSync, type Address, type AddressOf, type RecvfromAddressOf } from './address';
 import { socketError, SocketTimeoutError, SocketError } from './errors';
 import { AF_INET, AF_UNIX, SOCK_STREAM, SOL_SOCKET, SO_ERROR, SO_DOMAIN, SO_TYPE, SO_PROTOCOL, SOMAXCONN, SOCK_NONBLOCK, SOCK_CLOEXEC, MSG_DONTWAIT } from './constants.generated';
 import { familyName, kindName } from './constants';
@@ -193,6 +193,19 @@ const opConnectDone: Op<undefined, Address, undefined> = (ch, addr) => {
  * Methods named like the syscall are one syscall (plus, in blocking and
  * timeout modes, the wait for readiness). Methods that are more than one
  * syscall (`sendall`, `connectEx`, `dup`) say so.
+ *
+ * Addresses are typed by the socket's family: `new Socket(AF_INET, SOCK_DGRAM)`
+ * is a `Socket<InetAddress, InetAddress>`, so `getsockname()[1]` is a
+ * `number` and `recvfrom()`'s address is never null (see {@link SocketOf}).
+ * A socket whose family is not known statically is a `Socket`, whose
+ * addresses are any {@link Address}; every typed socket is assignable to it.
+ * @typeParam A - The address type of the socket's family ({@link AddressOf}):
+ * what `getsockname`, `getpeername` and `accept` return. (`bind`, `connect`
+ * and `sendto` take any {@link Address}, so a helper typed with `Address`
+ * works with every socket; the wrong family is a TypeError at runtime.)
+ * @typeParam From - The address `recvfrom`, `recvfromInto`, `recvmsg` and
+ * `recvmmsg` return ({@link RecvfromAddressOf}): `A` on datagram and raw
+ * sockets of the INET, INET6, PACKET and NETLINK families, else `A | null`.
  * @example A TCP echo server on the event loop (one task per connection; a
  * client that resets ends only its own task):
  * ```ts
@@ -234,7 +247,7 @@ const opConnectDone: Op<undefined, Address, undefined> = (ch, addr) => {
  * ```
  * @group Socket
  */
-export class Socket {
+export class Socket<A extends Address = Address, From extends A | null = A | null> {
   readonly #io: Channel;
   readonly #proto: number;
   /** Streams from makefile() still open: the fd closes when they and the socket are closed (Python's rule). */
@@ -380,7 +393,12 @@ export class Socket {
     if (this.#ioRefs === 0 && this.#closed) this.close();
   }
 
+  // The calls whose result depends on the family have a public signature in
+  // A / From above an implementation typed in Address: the bodies stay the
+  // same for every family, with no casts.
+
   /** dup(2) (F_DUPFD_CLOEXEC): a new Socket on a duplicate fd, with this socket's timeout (as Python's `dup`). */
+  dup(): Socket<A, From>;
   dup(): Socket {
     const fd = binding.dup(this.#io.fdOr('dup'));
     const s = wrapFd(fd, this.#io.family, this.#io.type, this.#proto);
@@ -413,10 +431,12 @@ export class Socket {
     binding.listen(this.#io.fdOr('listen'), b);
   }
   /** getsockname(2): the local address, in the family's format. */
+  getsockname(): A;
   getsockname(): Address {
     return binding.getsockname(this.#io.fdOr('getsockname')) as Address;
   }
   /** getpeername(2): the remote address; ENOTCONN when not connected. */
+  getpeername(): A;
   getpeername(): Address {
     return binding.getpeername(this.#io.fdOr('getpeername')) as Address;
   }
@@ -477,8 +497,9 @@ export class Socket {
     const fd = this.#io.fd;
     return fd < 0 ? -EBADF : binding.send(fd, data, checkFlags('trySend', flags) | DONTWAIT);
   }
-  /** recvfrom(2) into `buffer` without waiting or throwing: `[count, address]` or a negative errno. */
-  tryRecvfromInto(buffer: Bytes, nbytes = 0, flags = 0): [number, Address] | number {
+  /** recvfrom(2) into `buffer` without waiting or throwing: `[count, address]` (the address `null` as in {@link recvfrom}) or a negative errno. */
+  tryRecvfromInto(buffer: Bytes, nbytes?: number, flags?: number): [number, From] | number;
+  tryRecvfromInto(buffer: Bytes, nbytes = 0, flags = 0): [number, Address | null] | number {
     const fd = this.#io.fd;
     return fd < 0 ? -EBADF : (binding.recvfrom_into(fd, buffer, nbytes, checkFlags('tryRecvfromInto', flags) | DONTWAIT) as [number, Address] | number);
   }
@@ -496,6 +517,7 @@ export class Socket {
    * negative errno (`-EAGAIN` when no connection is pending). For readiness
    * loops: `srv.onReadable(() => { for (let r; Array.isArray(r = srv.tryAccept()); ) ... })`.
    */
+  tryAccept(): [Socket<A, From>, A] | number;
   tryAccept(): [Socket, Address] | number {
     const io = this.#io;
     if (io.fd < 0) return -EBADF;
@@ -505,10 +527,12 @@ export class Socket {
   }
 
   /** accept4(2): `[connection, address]`. The new socket starts with the default timeout. */
+  accept(opts?: IoOptions): Promise<[Socket<A, From>, A]>;
   accept(opts?: IoOptions): Promise<[Socket, Address]> {
     return this.#io.call(this, READ, opAccept, this, undefined, NOFLAGS, 'accept', opts);
   }
   /** accept4(2), blocking per the socket's mode. */
+  acceptSync(): [Socket<A, From>, A];
   acceptSync(): [Socket, Address] {
     return this.#io.callSync(READ, opAccept, this, undefined, NOFLAGS, 'accept');
   }
@@ -619,6 +643,7 @@ export class Socket {
   }
 
   /** recvfrom(2): `[data, address]`; the address is `null` on a connected stream. */
+  recvfrom(bufsize: number, flags?: number, opts?: IoOptions): Promise<[Buffer, From]>;
   recvfrom(bufsize: number, flags = 0, opts?: IoOptions): Promise<[Buffer, Address | null]> {
     try {
       const n = checkSize('recvfrom', 'bufsize', bufsize);
@@ -628,11 +653,13 @@ export class Socket {
     }
   }
   /** recvfrom(2), blocking per the socket's mode. */
+  recvfromSync(bufsize: number, flags?: number): [Buffer, From];
   recvfromSync(bufsize: number, flags = 0): [Buffer, Address | null] {
     const n = checkSize('recvfrom', 'bufsize', bufsize);
     return this.#io.callSync(READ, opRecvfrom, Buffer.allocUnsafe(n), n, checkFlags('recvfrom', flags), 'recvfrom');
   }
   /** recvfrom(2) into `buffer`: `[count, address]`. */
+  recvfromInto(buffer: Bytes, nbytes?: number, flags?: number, opts?: IoOptions): Promise<[number, From]>;
   recvfromInto(buffer: Bytes, nbytes = 0, flags = 0, opts?: IoOptions): Promise<[number, Address | null]> {
     try {
       return this.#io.call(this, READ, opRecvfromInto, buffer, nbytes, checkFlags('recvfrom', flags), 'recvfrom', opts);
@@ -641,6 +668,7 @@ export class Socket {
     }
   }
   /** recvfrom(2) into `buffer`, blocking per the socket's mode. */
+  recvfromIntoSync(buffer: Bytes, nbytes?: number, flags?: number): [number, From];
   recvfromIntoSync(buffer: Bytes, nbytes = 0, flags = 0): [number, Address | null] {
     return this.#io.callSync(READ, opRecvfromInto, buffer, nbytes, checkFlags('recvfrom', flags), 'recvfrom');
   }
@@ -742,6 +770,7 @@ export class Socket {
    * ancillary data are received (size it with {@link CMSG_SPACE}); fds that
    * arrive by SCM_RIGHTS are close-on-exec (MSG_CMSG_CLOEXEC).
    */
+  recvmsgInto(buffers: Bytes[], ancbufsize?: number, flags?: number, opts?: IoOptions): Promise<RecvmsgResult<number, From>>;
   recvmsgInto(buffers: Bytes[], ancbufsize = 0, flags = 0, opts?: IoOptions): Promise<RecvmsgResult<number>> {
     try {
       checkSize('recvmsg', 'ancbufsize', ancbufsize);
@@ -751,11 +780,13 @@ export class Socket {
     }
   }
   /** recvmsg(2) into `buffers`, blocking per the socket's mode. */
+  recvmsgIntoSync(buffers: Bytes[], ancbufsize?: number, flags?: number): RecvmsgResult<number, From>;
   recvmsgIntoSync(buffers: Bytes[], ancbufsize = 0, flags = 0): RecvmsgResult<number> {
     checkSize('recvmsg', 'ancbufsize', ancbufsize);
     return this.#io.callSync(READ, opRecvmsgInto, buffers, ancbufsize, checkFlags('recvmsg', flags), 'recvmsg');
   }
   /** recvmsg(2) of up to `bufsize` bytes: `[data, ancdata, msgFlags, address]`, as Python's `recvmsg`. */
+  recvmsg(bufsize: number, ancbufsize?: number, flags?: number, opts?: IoOptions): Promise<RecvmsgResult<Buffer, From>>;
   recvmsg(bufsize: number, ancbufsize = 0, flags = 0, opts?: IoOptions): Promise<RecvmsgResult<Buffer>> {
     try {
       const buf = Buffer.allocUnsafe(checkSize('recvmsg', 'bufsize', bufsize));
@@ -766,6 +797,7 @@ export class Socket {
     }
   }
   /** recvmsg(2), blocking per the socket's mode. */
+  recvmsgSync(bufsize: number, ancbufsize?: number, flags?: number): RecvmsgResult<Buffer, From>;
   recvmsgSync(bufsize: number, ancbufsize = 0, flags = 0): RecvmsgResult<Buffer> {
     const buf = Buffer.allocUnsafe(checkSize('recvmsg', 'bufsize', bufsize));
     checkSize('recvmsg', 'ancbufsize', ancbufsize);
@@ -777,6 +809,7 @@ export class Socket {
    * (per the mode) for at least one. Returns `[nbytes, address]` per datagram
    * received, in order. Linux only.
    */
+  recvmmsg(buffers: Bytes[], flags?: number, opts?: IoOptions): Promise<Array<[number, From]>>;
   async recvmmsg(buffers: Bytes[], flags = 0, opts?: IoOptions): Promise<Array<[number, Address | null]>> {
     checkMsgBuffers('recvmmsg', buffers);
     const batch = new MsgBatch(buffers.length);
@@ -878,7 +911,7 @@ export class Socket {
    * `for await (const [conn, addr] of listener.connections())`: accept()
    * until the socket is closed (then the loop ends; other errors throw).
    */
-  async *connections(opts?: IoOptions): AsyncGenerator<[Socket, Address], void, undefined> {
+  async *connections(opts?: IoOptions): AsyncGenerator<[Socket<A, From>, A], void, undefined> {
     for (;;) {
       try {
         yield await this.accept(opts);
@@ -893,7 +926,7 @@ export class Socket {
    * `for await (const [data, addr] of sock.datagrams(2048))`: recvfrom()
    * until the socket is closed (then the loop ends; other errors throw).
    */
-  async *datagrams(bufsize = 65536, opts?: IoOptions): AsyncGenerator<[Buffer, Address | null], void, undefined> {
+  async *datagrams(bufsize = 65536, opts?: IoOptions): AsyncGenerator<[Buffer, From], void, undefined> {
     for (;;) {
       try {
         yield await this.recvfrom(bufsize, 0, opts);
@@ -965,7 +998,7 @@ export type AncData = [level: number, type: number, data: Bytes];
  * What recvmsg returns: `[data or nbytes, ancdata, msgFlags, address]`.
  * @group Messages and fds
  */
-export type RecvmsgResult<T> = [T, Array<[number, number, Buffer]>, number, Address | null];
+export type RecvmsgResult<T, From extends Address | null = Address | null> = [T, Array<[number, number, Buffer]>, number, From];
 
 const SLOT: number = binding.SOCKADDR_SLOT;
 
@@ -1019,6 +1052,30 @@ function wrapFd(fd: number, family: number, type: number, proto: number): Socket
 }
 
 /**
+ * A socket of family `F` and type `T` with its addresses typed by them:
+ * what `new Socket(family, type)`, {@link socketpair} and {@link fromfd}
+ * return. `SocketOf<typeof AF_INET, typeof SOCK_DGRAM>` is
+ * `Socket<InetAddress, InetAddress>`; `SocketOf<number, number>` is `Socket`.
+ * @group Socket
+ */
+export type SocketOf<F extends number, T extends number> = Socket<AddressOf<F>, RecvfromAddressOf<F, T>>;
+
+/**
+ * The type of the exported {@link Socket} constructor: the family and type
+ * given to `new Socket(family, type)` type the socket's addresses
+ * ({@link SocketOf}). Defaults are AF_INET and SOCK_STREAM, as at runtime.
+ * Wrapping an fd (`fileno`) without a family reads the family from the fd,
+ * so its addresses are any {@link Address}.
+ * @group Socket
+ */
+export interface SocketConstructor {
+  new <F extends number = typeof AF_INET, T extends number = typeof SOCK_STREAM>(family?: F, type?: T, proto?: number): SocketOf<F, T>;
+  new <F extends number = number, T extends number = number>(family: F | undefined, type: T | undefined, proto: number | undefined, fileno: number): SocketOf<F, T>;
+  new (family?: number, type?: number, proto?: number, fileno?: number): Socket;
+  readonly prototype: Socket;
+}
+
+/**
  * socketpair(2): two connected sockets. Defaults: AF_UNIX, SOCK_STREAM.
  * @throws {@link SocketError} from socketpair(2), e.g. `ENOTSUP` (EOPNOTSUPP) for a
  * family that has no pairs, `EMFILE` when out of fds.
@@ -1031,6 +1088,7 @@ function wrapFd(fd: number, family: number, type: number, proto: number): Socket
  * ```
  * @group Socket
  */
+export function socketpair<F extends number = typeof AF_UNIX, T extends number = typeof SOCK_STREAM>(family?: F, type?: T, proto?: number): [SocketOf<F, T>, SocketOf<F, T>];
 export function socketpair(family: number = AF_UNIX, type: number = SOCK_STREAM, proto = 0): [Socket, Socket] {
   checkInt('socketpair', 'family', family);
   checkInt('socketpair', 'type', type);
@@ -1045,6 +1103,7 @@ export function socketpair(family: number = AF_UNIX, type: number = SOCK_STREAM,
  * @throws {@link SocketError} `EBADF` when `fd` is not open (from dup(2)).
  * @group Socket
  */
+export function fromfd<F extends number, T extends number>(fd: number, family: F, type: T, proto?: number): SocketOf<F, T>;
 export function fromfd(fd: number, family: number, type: number, proto = 0): Socket {
   checkInt('fromfd', 'family', family);
   checkInt('fromfd', 'type', type);
