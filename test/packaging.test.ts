@@ -58,7 +58,9 @@ describe('packaging', () => {
       );
       fs.writeFileSync(
         path.join(dir, 'main.ts'),
-        "import bsd from 'bsdsock';\nconst s: InstanceType<typeof bsd.Socket> = new bsd.Socket(bsd.AF_INET, bsd.SOCK_DGRAM);\nconst t: number | null = s.gettimeout();\ns.close();\nexport { t };\n",
+        "import bsd from 'bsdsock';\nconst s: InstanceType<typeof bsd.Socket> = new bsd.Socket(bsd.AF_INET, bsd.SOCK_DGRAM);\nconst t: number | null = s.gettimeout();\ns.close();\n" +
+          // Addresses typed by family through the shipped declarations (issue 10 item 7): no cast.
+          "const u = new bsd.Socket(bsd.AF_INET, bsd.SOCK_DGRAM);\nconst port: number = u.getsockname()[1];\nu.close();\nexport { t, port };\n",
       );
       const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { encoding: 'utf8' });
       expect(r.stdout + r.stderr).toBe('');
