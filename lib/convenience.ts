@@ -7,7 +7,7 @@
 import { Socket, type SocketOf } from './socket';
 import { GaiError, SocketError, formatAddress } from './errors';
 import { getaddrinfo, getaddrinfoSync } from './netdb';
-import { resolveAddress, type Address, type InetAddress, type Inet6Address } from './address';
+import { resolveAddress, type Address } from './address';
 import {
   AF_INET,
   AF_INET6,
@@ -78,10 +78,11 @@ export class CreateConnectionError extends AggregateError {
 
 /**
  * What {@link createConnection} returns: a TCP socket of AF_INET or AF_INET6
- * (whichever address connected), so its addresses are `[host, port, ...]`.
+ * (whichever address connected), so its addresses are
+ * `InetAddress | Inet6Address`: `[host, port, ...]`.
  * @group Socket
  */
-export type InetStreamSocket = Socket<InetAddress | Inet6Address>;
+export type InetStreamSocket = SocketOf<typeof AF_INET | typeof AF_INET6, typeof SOCK_STREAM>;
 
 /**
  * A socket for one getaddrinfo(3) result of {@link createConnection}: asked

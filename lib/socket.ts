@@ -188,64 +188,13 @@ const opConnectDone: Op<undefined, Address, undefined> = (ch, addr) => {
 };
 
 /**
- * A BSD socket: Python's `socket.socket(family, type, proto, fileno)`.
- *
- * Methods named like the syscall are one syscall (plus, in blocking and
- * timeout modes, the wait for readiness). Methods that are more than one
- * syscall (`sendall`, `connectEx`, `dup`) say so.
- *
- * Addresses are typed by the socket's family: `new Socket(AF_INET, SOCK_DGRAM)`
- * is a `Socket<InetAddress, InetAddress>`, so `getsockname()[1]` is a
- * `number` and `recvfrom()`'s address is never null (see {@link SocketOf}).
- * A socket whose family is not known statically is a `Socket`, whose
- * addresses are any {@link Address}; every typed socket is assignable to it.
- * @typeParam A - The address type of the socket's family ({@link AddressOf}):
- * what `getsockname`, `getpeername` and `accept` return. (`bind`, `connect`
- * and `sendto` take any {@link Address}, so a helper typed with `Address`
- * works with every socket; the wrong family is a TypeError at runtime.)
- * @typeParam From - The address `recvfrom`, `recvfromInto`, `recvmsg` and
- * `recvmmsg` return ({@link RecvfromAddressOf}): `A` on datagram and raw
- * sockets of the INET, INET6, PACKET and NETLINK families, else `A | null`.
- * @example A TCP echo server on the event loop (one task per connection; a
- * client that resets ends only its own task):
- * ```ts
- * import { Socket, AF_INET, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR } from 'bsdsock';
- *
- * const srv = new Socket(AF_INET, SOCK_STREAM);
- * srv.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
- * srv.bind(['127.0.0.1', 8881]);
- * srv.listen();
- * for (;;) {
- *   const [conn, addr] = await srv.accept();
- *   (async () => {
- *     const buf = Buffer.alloc(4096);
- *     try {
- *       for (let n; (n = await conn.recvInto(buf)) > 0; ) await conn.sendall(buf.subarray(0, n));
- *     } catch (err) {
- *       console.error(addr, (err as NodeJS.ErrnoException).code); // e.g. ECONNRESET
- *     } finally {
- *       conn.close();
- *     }
- *   })();
- * }
- * ```
- * @example The same calls, blocking (a script or a worker thread), with a timeout:
- * ```ts
- * const s = new Socket(AF_INET, SOCK_STREAM);
- * s.settimeout(5); // seconds; SocketTimeoutError after that
- * s.connectSync(['127.0.0.1', 8881]);
- * s.sendallSync(Buffer.from('hello'));
- * console.log(s.recvSync(1024).toString());
- * s.close();
- * ```
- * @example A UDP socket:
- * ```ts
- * const u = new Socket(AF_INET, SOCK_DGRAM);
- * u.bind(['127.0.0.1', 0]);
- * await u.sendto(Buffer.from('ping'), ['127.0.0.1', 9999]);
- * const [data, from] = await u.recvfrom(2048);
- * ```
- * @group Socket
+ * A BSD socket: Python's `socket.socket`. The package exports this class as
+ * `Socket` with the constructor type {@link SocketConstructor}, which types
+ * a socket's addresses by the family and type given (lib/index.ts); the
+ * class's documentation is there.
+ * @typeParam A - The address type of the socket's family ({@link AddressOf}).
+ * @typeParam From - The address type `recvfrom` returns ({@link RecvfromAddressOf}).
+ * @internal (in the API docs, this class is the exported `Socket`)
  */
 export class Socket<A extends Address = Address, From extends A | null = A | null> {
   readonly #io: Channel;
@@ -1061,16 +1010,30 @@ function wrapFd(fd: number, family: number, type: number, proto: number): Socket
 export type SocketOf<F extends number, T extends number> = Socket<AddressOf<F>, RecvfromAddressOf<F, T>>;
 
 /**
- * The type of the exported {@link Socket} constructor: the family and type
- * given to `new Socket(family, type)` type the socket's addresses
- * ({@link SocketOf}). Defaults are AF_INET and SOCK_STREAM, as at runtime.
- * Wrapping an fd (`fileno`) without a family reads the family from the fd,
- * so its addresses are any {@link Address}.
+ * The type of the exported `Socket` constructor: the family and type given
+ * to `new Socket(family, type)` type the socket's addresses
+ * ({@link SocketOf}). A class's own constructor cannot choose its instance
+ * type by its arguments, hence this interface.
  * @group Socket
  */
 export interface SocketConstructor {
+  /**
+   * Wrap an existing socket fd (and take ownership of it): Python's
+   * `socket.socket(fileno=fd)`. Family, type and proto are read from the fd
+   * when not given. Its addresses are any {@link Address} unless you say
+   * what you know: `new Socket<InetAddress>(undefined, undefined, undefined, fd)`.
+   * An fd that a live Socket of this thread already owns is refused (EBUSY):
+   * two owners would close it twice; wrap a duplicate (`dup()`, {@link fromfd}).
+   */
+  new <A extends Address = Address, From extends A | null = A | null>(family: number | undefined, type: number | undefined, proto: number | undefined, fileno: number): Socket<A, From>;
+  /**
+   * socket(2). `family` defaults to AF_INET, `type` to SOCK_STREAM, and
+   * they type the socket's addresses: `new Socket(AF_INET6, SOCK_DGRAM)` is a
+   * `Socket<Inet6Address, Inet6Address>`. `type | SOCK_NONBLOCK` starts in
+   * non-blocking mode, as in Python.
+   */
   new <F extends number = typeof AF_INET, T extends number = typeof SOCK_STREAM>(family?: F, type?: T, proto?: number): SocketOf<F, T>;
-  new <F extends number = number, T extends number = number>(family: F | undefined, type: T | undefined, proto: number | undefined, fileno: number): SocketOf<F, T>;
+  /** socket(2) for a family or type not known statically, or an optional `fileno`: a `Socket`, its addresses any {@link Address}. */
   new (family?: number, type?: number, proto?: number, fileno?: number): Socket;
   readonly prototype: Socket;
 }
