@@ -2,10 +2,6 @@
 // assertions (expectTypeOf, @ts-expect-error) are checked by
 // `npm run typecheck`, which `npm test` runs first; each one sits beside a
 // real socket on loopback whose runtime value it describes.
-import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import {
   Socket, socketpair, fromfd, createConnection, createConnectionSync, createServer, createServerSync,
@@ -17,7 +13,6 @@ import {
 } from '../lib/index';
 import { binding } from '../lib/binding';
 import { b, cleanup, track } from './helpers';
-import { ensureExamplesBuilt, ROOT } from './examples-helpers';
 
 afterEach(cleanup);
 
@@ -263,39 +258,4 @@ describe('the typed constants', () => {
     kinds.push(SOCK_DGRAM);
     expect([family, kinds]).toEqual([10, [1, 2]]);
   });
-});
-
-describe('README', () => {
-  it("the Addresses section's example compiles against the shipped declarations, with the README's tsconfig", () => {
-    ensureExamplesBuilt(); // dist/ must be there
-    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    const start = readme.indexOf('\n## Addresses\n');
-    const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
-    // The indented code block of the section.
-    const m = /\n\n((?: {4}.*\n|\n)+)/.exec(section);
-    expect(m, 'an indented example in ## Addresses').not.toBeNull();
-    const code = m![1].split('\n').map((l) => l.slice(4)).join('\n');
-    expect(code).toContain('const port: number = sock.getsockname()[1];');
-    const config = /```json\n\s*\/\/ tsconfig.json\n([\s\S]*?)```/.exec(readme);
-    expect(config, "the README's tsconfig.json").not.toBeNull();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bsdsock-types-'));
-    try {
-      fs.mkdirSync(path.join(dir, 'node_modules'));
-      fs.symlinkSync(ROOT, path.join(dir, 'node_modules', 'bsdsock'));
-      fs.symlinkSync(path.join(ROOT, 'node_modules', '@types'), path.join(dir, 'node_modules', '@types'));
-      fs.writeFileSync(path.join(dir, 'package.json'), '{"type": "module"}');
-      fs.writeFileSync(path.join(dir, 'tsconfig.json'), config![1].replace(/^ {2}/gm, ''));
-      fs.writeFileSync(path.join(dir, 'addresses.mts'), code);
-      const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-      const r = spawnSync(process.execPath, [tsc, '-p', dir, '--noEmit'], { encoding: 'utf8', timeout: 120_000 });
-      expect(r.stdout + r.stderr).toBe('');
-      expect(r.status).toBe(0);
-      // And a wrong claim about the same code fails: the check is real.
-      fs.writeFileSync(path.join(dir, 'addresses.mts'), code.replace('const port: number', 'const port: string'));
-      const bad = spawnSync(process.execPath, [tsc, '-p', dir, '--noEmit'], { encoding: 'utf8', timeout: 120_000 });
-      expect(bad.stdout).toContain("error TS2322: Type 'number' is not assignable to type 'string'.");
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  }, 120_000);
 });
