@@ -1026,13 +1026,19 @@ export interface SocketConstructor {
    * two owners would close it twice; wrap a duplicate (`dup()`, {@link fromfd}).
    */
   new <A extends Address = Address, From extends A | null = A | null>(family: number | undefined, type: number | undefined, proto: number | undefined, fileno: number): Socket<A, From>;
+  // The two signatures below have type parameters without defaults (an
+  // uninferred one is its constraint: AF_INET here, `number` below), so that
+  // `class MySocket extends Socket` still compiles: a base constructor's
+  // signatures callable without type arguments must agree on the instance type.
+  /** socket(2) with the defaults: AF_INET, SOCK_STREAM. */
+  new <F extends typeof AF_INET>(): SocketOf<F, typeof SOCK_STREAM>;
   /**
-   * socket(2). `family` defaults to AF_INET, `type` to SOCK_STREAM, and
-   * they type the socket's addresses: `new Socket(AF_INET6, SOCK_DGRAM)` is a
+   * socket(2). `type` defaults to SOCK_STREAM. The family and type type the
+   * socket's addresses: `new Socket(AF_INET6, SOCK_DGRAM)` is a
    * `Socket<Inet6Address, Inet6Address>`. `type | SOCK_NONBLOCK` starts in
    * non-blocking mode, as in Python.
    */
-  new <F extends number = typeof AF_INET, T extends number = typeof SOCK_STREAM>(family?: F, type?: T, proto?: number): SocketOf<F, T>;
+  new <F extends number, T extends number>(family: F, type?: T, proto?: number): SocketOf<F, T>;
   /** socket(2) for a family or type not known statically, or an optional `fileno`: a `Socket`, its addresses any {@link Address}. */
   new (family?: number, type?: number, proto?: number, fileno?: number): Socket;
   readonly prototype: Socket;

@@ -182,6 +182,16 @@ describe('addresses typed by family', () => {
     }
   });
 
+  it('a subclass of Socket compiles and works as before (its addresses are any Address)', () => {
+    class Named extends Socket {
+      label = 'named';
+    }
+    const s = track(new Named(AF_INET, SOCK_DGRAM));
+    expectTypeOf(s.getsockname()).toEqualTypeOf<Address>();
+    s.bind(['127.0.0.1', 0]);
+    expect([s.label, s instanceof Socket, (s.getsockname() as InetAddress)[0]]).toEqual(['named', true, '127.0.0.1']);
+  });
+
   it('createConnection / createServer: INET addresses', async () => {
     const srv = track(await createServer(['127.0.0.1', 0]));
     expectTypeOf(srv).toEqualTypeOf<Socket<InetAddress, InetAddress | null>>();
