@@ -191,10 +191,11 @@ const opConnectDone: Op<undefined, Address, undefined> = (ch, addr) => {
  * A BSD socket: Python's `socket.socket`. The package exports this class as
  * `Socket` with the constructor type {@link SocketConstructor}, which types
  * a socket's addresses by the family and type given (lib/index.ts); the
- * class's documentation is there.
+ * class's documentation is there, and in the API docs this class is that
+ * `Socket` (hence `@internal` here).
  * @typeParam A - The address type of the socket's family ({@link AddressOf}).
  * @typeParam From - The address type `recvfrom` returns ({@link RecvfromAddressOf}).
- * @internal (in the API docs, this class is the exported `Socket`)
+ * @internal
  */
 export class Socket<A extends Address = Address, From extends A | null = A | null> {
   readonly #io: Channel;
@@ -591,7 +592,10 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
     return io.call(this, READ, op, buffer, nbytes, flags, 'recv', opts);
   }
 
-  /** recvfrom(2): `[data, address]`; the address is `null` on a connected stream. */
+  /**
+   * recvfrom(2): `[data, address]`; the address is `null` on a connected
+   * stream and from an unbound AF_UNIX sender (see {@link RecvfromAddressOf}).
+   */
   recvfrom(bufsize: number, flags?: number, opts?: IoOptions): Promise<[Buffer, From]>;
   recvfrom(bufsize: number, flags = 0, opts?: IoOptions): Promise<[Buffer, Address | null]> {
     try {
