@@ -6,6 +6,7 @@
  */
 import { binding } from './binding';
 import { AF_INET, AF_INET6 } from './constants.generated';
+import type { AF_NETLINK, AF_PACKET, AF_UNIX, AF_VSOCK, SOCK_DGRAM, SOCK_RAW } from './constants.generated';
 import { getaddrinfo, getaddrinfoSync, type AddrInfo } from './netdb';
 
 /**
@@ -43,6 +44,51 @@ export type VsockAddress = [cid: number, port: number];
  * @group Addresses
  */
 export type Address = InetAddress | Inet6Address | UnixAddress | PacketAddress | NetlinkAddress | VsockAddress;
+
+/**
+ * The address type of family `F`: what `getsockname()` returns and `bind()`
+ * takes on a socket of that family. A family whose value is not known
+ * statically (a `number`) gives {@link Address}.
+ * ```ts
+ * AddressOf<typeof AF_INET>;  // InetAddress
+ * AddressOf<typeof AF_UNIX>;  // UnixAddress
+ * AddressOf<number>;          // Address
+ * ```
+ * @group Addresses
+ */
+export type AddressOf<F extends number> = F extends typeof AF_INET
+  ? InetAddress
+  : F extends typeof AF_INET6
+    ? Inet6Address
+    : F extends typeof AF_UNIX
+      ? UnixAddress
+      : F extends typeof AF_PACKET
+        ? PacketAddress
+        : F extends typeof AF_NETLINK
+          ? NetlinkAddress
+          : F extends typeof AF_VSOCK
+            ? VsockAddress
+            : Address;
+
+/**
+ * The address `recvfrom()` returns on a socket of family `F` and type `T`:
+ * never null for datagrams and raw packets of the INET, INET6, PACKET and
+ * NETLINK families (the kernel always names the sender); `null` is possible
+ * on a stream or SEQPACKET socket (connected: the kernel names nobody) and on
+ * AF_UNIX datagram sockets (a sender that is not bound has no name). A type
+ * not known statically (a `number`, or `SOCK_DGRAM | SOCK_NONBLOCK`) keeps
+ * the `null`.
+ * @group Addresses
+ */
+export type RecvfromAddressOf<F extends number, T extends number> = F extends
+  | typeof AF_INET
+  | typeof AF_INET6
+  | typeof AF_PACKET
+  | typeof AF_NETLINK
+  ? T extends typeof SOCK_DGRAM | typeof SOCK_RAW
+    ? AddressOf<F>
+    : AddressOf<F> | null
+  : AddressOf<F> | null;
 
 /**
  * The host of an INET/INET6 address if it must be resolved first: what

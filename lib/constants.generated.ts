@@ -31,10 +31,10 @@ export const AF_FILE: number = c.AF_FILE as number;
 export const AF_IB: number = c.AF_IB as number;
 /** The C constant `AF_IEEE802154` (undefined where the platform lacks it). */
 export const AF_IEEE802154: number = c.AF_IEEE802154 as number;
-/** The C constant `AF_INET` (undefined where the platform lacks it). */
-export const AF_INET: number = c.AF_INET as number;
-/** The C constant `AF_INET6` (undefined where the platform lacks it). */
-export const AF_INET6: number = c.AF_INET6 as number;
+/** The C constant `AF_INET`: 2 (Linux). */
+export const AF_INET = c.AF_INET === 2 ? 2 : (c.AF_INET as never);
+/** The C constant `AF_INET6`: 10 (Linux). */
+export const AF_INET6 = c.AF_INET6 === 10 ? 10 : (c.AF_INET6 as never);
 /** The C constant `AF_IPX` (undefined where the platform lacks it). */
 export const AF_IPX: number = c.AF_IPX as number;
 /** The C constant `AF_IRDA` (undefined where the platform lacks it). */
@@ -49,22 +49,22 @@ export const AF_KCM: number = c.AF_KCM as number;
 export const AF_KEY: number = c.AF_KEY as number;
 /** The C constant `AF_LLC` (undefined where the platform lacks it). */
 export const AF_LLC: number = c.AF_LLC as number;
-/** The C constant `AF_LOCAL` (undefined where the platform lacks it). */
-export const AF_LOCAL: number = c.AF_LOCAL as number;
+/** The C constant `AF_LOCAL`: 1 (Linux). */
+export const AF_LOCAL = c.AF_LOCAL === 1 ? 1 : (c.AF_LOCAL as never);
 /** The C constant `AF_MCTP` (undefined where the platform lacks it). */
 export const AF_MCTP: number = c.AF_MCTP as number;
 /** The C constant `AF_MPLS` (undefined where the platform lacks it). */
 export const AF_MPLS: number = c.AF_MPLS as number;
 /** The C constant `AF_NETBEUI` (undefined where the platform lacks it). */
 export const AF_NETBEUI: number = c.AF_NETBEUI as number;
-/** The C constant `AF_NETLINK` (undefined where the platform lacks it). */
-export const AF_NETLINK: number = c.AF_NETLINK as number;
+/** The C constant `AF_NETLINK`: 16 (Linux). */
+export const AF_NETLINK = c.AF_NETLINK === 16 ? 16 : (c.AF_NETLINK as never);
 /** The C constant `AF_NETROM` (undefined where the platform lacks it). */
 export const AF_NETROM: number = c.AF_NETROM as number;
 /** The C constant `AF_NFC` (undefined where the platform lacks it). */
 export const AF_NFC: number = c.AF_NFC as number;
-/** The C constant `AF_PACKET` (undefined where the platform lacks it). */
-export const AF_PACKET: number = c.AF_PACKET as number;
+/** The C constant `AF_PACKET`: 17 (Linux). */
+export const AF_PACKET = c.AF_PACKET === 17 ? 17 : (c.AF_PACKET as never);
 /** The C constant `AF_PHONET` (undefined where the platform lacks it). */
 export const AF_PHONET: number = c.AF_PHONET as number;
 /** The C constant `AF_PPPOX` (undefined where the platform lacks it). */
@@ -87,12 +87,12 @@ export const AF_SMC: number = c.AF_SMC as number;
 export const AF_SNA: number = c.AF_SNA as number;
 /** The C constant `AF_TIPC` (undefined where the platform lacks it). */
 export const AF_TIPC: number = c.AF_TIPC as number;
-/** The C constant `AF_UNIX` (undefined where the platform lacks it). */
-export const AF_UNIX: number = c.AF_UNIX as number;
+/** The C constant `AF_UNIX`: 1 (Linux). */
+export const AF_UNIX = c.AF_UNIX === 1 ? 1 : (c.AF_UNIX as never);
 /** The C constant `AF_UNSPEC` (undefined where the platform lacks it). */
 export const AF_UNSPEC: number = c.AF_UNSPEC as number;
-/** The C constant `AF_VSOCK` (undefined where the platform lacks it). */
-export const AF_VSOCK: number = c.AF_VSOCK as number;
+/** The C constant `AF_VSOCK`: 40 (Linux). */
+export const AF_VSOCK = c.AF_VSOCK === 40 ? 40 : (c.AF_VSOCK as never);
 /** The C constant `AF_WANPIPE` (undefined where the platform lacks it). */
 export const AF_WANPIPE: number = c.AF_WANPIPE as number;
 /** The C constant `AF_X25` (undefined where the platform lacks it). */
@@ -885,24 +885,24 @@ export const SOCK_BUF_LOCK_MASK: number = c.SOCK_BUF_LOCK_MASK as number;
 export const SOCK_CLOEXEC: number = c.SOCK_CLOEXEC as number;
 /** The C constant `SOCK_DCCP` (undefined where the platform lacks it). */
 export const SOCK_DCCP: number = c.SOCK_DCCP as number;
-/** The C constant `SOCK_DGRAM` (undefined where the platform lacks it). */
-export const SOCK_DGRAM: number = c.SOCK_DGRAM as number;
+/** The C constant `SOCK_DGRAM`: 2 (Linux). */
+export const SOCK_DGRAM = c.SOCK_DGRAM === 2 ? 2 : (c.SOCK_DGRAM as never);
 /** The C constant `SOCK_NONBLOCK` (undefined where the platform lacks it). */
 export const SOCK_NONBLOCK: number = c.SOCK_NONBLOCK as number;
 /** The C constant `SOCK_PACKET` (undefined where the platform lacks it). */
 export const SOCK_PACKET: number = c.SOCK_PACKET as number;
-/** The C constant `SOCK_RAW` (undefined where the platform lacks it). */
-export const SOCK_RAW: number = c.SOCK_RAW as number;
+/** The C constant `SOCK_RAW`: 3 (Linux). */
+export const SOCK_RAW = c.SOCK_RAW === 3 ? 3 : (c.SOCK_RAW as never);
 /** The C constant `SOCK_RCVBUF_LOCK` (undefined where the platform lacks it). */
 export const SOCK_RCVBUF_LOCK: number = c.SOCK_RCVBUF_LOCK as number;
 /** The C constant `SOCK_RDM` (undefined where the platform lacks it). */
 export const SOCK_RDM: number = c.SOCK_RDM as number;
-/** The C constant `SOCK_SEQPACKET` (undefined where the platform lacks it). */
-export const SOCK_SEQPACKET: number = c.SOCK_SEQPACKET as number;
+/** The C constant `SOCK_SEQPACKET`: 5 (Linux). */
+export const SOCK_SEQPACKET = c.SOCK_SEQPACKET === 5 ? 5 : (c.SOCK_SEQPACKET as never);
 /** The C constant `SOCK_SNDBUF_LOCK` (undefined where the platform lacks it). */
 export const SOCK_SNDBUF_LOCK: number = c.SOCK_SNDBUF_LOCK as number;
-/** The C constant `SOCK_STREAM` (undefined where the platform lacks it). */
-export const SOCK_STREAM: number = c.SOCK_STREAM as number;
+/** The C constant `SOCK_STREAM`: 1 (Linux). */
+export const SOCK_STREAM = c.SOCK_STREAM === 1 ? 1 : (c.SOCK_STREAM as never);
 /** The C constant `SOCK_TXREHASH_DEFAULT` (undefined where the platform lacks it). */
 export const SOCK_TXREHASH_DEFAULT: number = c.SOCK_TXREHASH_DEFAULT as number;
 /** The C constant `SOCK_TXREHASH_DISABLED` (undefined where the platform lacks it). */

@@ -4,7 +4,7 @@
  * which calls it makes.
  * @module
  */
-import { Socket } from './socket';
+import { Socket, type SocketOf } from './socket';
 import { GaiError, SocketError, formatAddress } from './errors';
 import { getaddrinfo, getaddrinfoSync } from './netdb';
 import { resolveAddress, type Address } from './address';
@@ -76,6 +76,23 @@ export class CreateConnectionError extends AggregateError {
   }
 }
 
+/**
+ * What {@link createConnection} returns: a TCP socket of AF_INET or AF_INET6
+ * (whichever address connected), so its addresses are
+ * `InetAddress | Inet6Address`: `[host, port, ...]`.
+ * @group Socket
+ */
+export type InetStreamSocket = SocketOf<typeof AF_INET | typeof AF_INET6, typeof SOCK_STREAM>;
+
+/**
+ * A socket for one getaddrinfo(3) result of {@link createConnection}: asked
+ * with AF_UNSPEC and SOCK_STREAM, getaddrinfo gives only AF_INET and
+ * AF_INET6 results, so the socket's addresses are INET ones.
+ */
+function inetSocket(family: number, type: number, proto: number): InetStreamSocket {
+  return new Socket(family, type, proto) as InetStreamSocket;
+}
+
 function checkHostPort(address: unknown, fn: string): [string | null, number | string | null] {
   if (!Array.isArray(address) || address.length !== 2) {
     throw new TypeError(`${fn}() address must be an array [host, port]`);
@@ -138,14 +155,14 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T
 export async function createConnection(
   address: [host: string | null, port: number | string | null],
   options: CreateConnectionOptions = {},
-): Promise<Socket> {
+): Promise<InetStreamSocket> {
   const [host, port] = checkHostPort(address, 'createConnection');
   const { timeout, sourceAddress, signal } = options;
   const infos = await abortable(getaddrinfo(host, port, 0, SOCK_STREAM), signal);
   const errors: AttemptError[] = [];
   const tried: unknown[] = [];
   for (const [family, type, proto, , sa] of infos) {
-    const sock = new Socket(family, type, proto);
+    const sock = inetSocket(family, type, proto);
     try {
       if (timeout !== undefined) sock.settimeout(timeout);
       if (sourceAddress) sock.bind(await abortable(Promise.resolve(resolveAddress(family, type, sourceAddress)), signal));
@@ -171,14 +188,14 @@ export async function createConnection(
 export function createConnectionSync(
   address: [host: string | null, port: number | string | null],
   options: Omit<CreateConnectionOptions, 'signal'> = {},
-): Socket {
+): InetStreamSocket {
   const [host, port] = checkHostPort(address, 'createConnectionSync');
   const { timeout, sourceAddress } = options;
   const infos = getaddrinfoSync(host, port, 0, SOCK_STREAM);
   const errors: AttemptError[] = [];
   const tried: unknown[] = [];
   for (const [family, type, proto, , sa] of infos) {
-    const sock = new Socket(family, type, proto);
+    const sock = inetSocket(family, type, proto);
     try {
       if (timeout !== undefined) sock.settimeout(timeout);
       if (sourceAddress) sock.bind(sourceAddress);
@@ -199,9 +216,9 @@ export function createConnectionSync(
  * Options of {@link createServer}.
  * @group Socket
  */
-export interface CreateServerOptions {
-  /** AF_INET (default) or AF_INET6. */
-  family?: number;
+export interface CreateServerOptions<F extends number = number> {
+  /** AF_INET (default) or AF_INET6: the returned socket's addresses are typed by it. */
+  family?: F;
   /** listen(2) backlog; default as `Socket.listen()` (min(SOMAXCONN, 128)). */
   backlog?: number;
   /** Set SO_REUSEPORT (Error where the platform lacks it). */
@@ -256,6 +273,7 @@ function serverSocket(o: ReturnType<typeof checkServerOptions>): Socket {
  * ```
  * @group Socket
  */
+export function createServer<F extends number = typeof AF_INET>(address: Address, options?: CreateServerOptions<F>): Promise<SocketOf<F, typeof SOCK_STREAM>>;
 export async function createServer(address: Address, options: CreateServerOptions = {}): Promise<Socket> {
   const o = checkServerOptions(options);
   const sock = serverSocket(o);
@@ -274,6 +292,7 @@ export async function createServer(address: Address, options: CreateServerOption
  * @throws {@link SocketError} from a failed step, e.g. `EADDRINUSE` from bind(2).
  * @group Socket
  */
+export function createServerSync<F extends number = typeof AF_INET>(address: Address, options?: CreateServerOptions<F>): SocketOf<F, typeof SOCK_STREAM>;
 export function createServerSync(address: Address, options: CreateServerOptions = {}): Socket {
   const o = checkServerOptions(options);
   const sock = serverSocket(o);

@@ -14,7 +14,7 @@
 import * as os from 'node:os';
 import { fstatSync } from 'node:fs';
 import { binding } from './binding';
-import { resolveAddress, resolveAddressSync, type Address } from './address';
+import { resolveAddress, resolveAddressSync, type Address, type AddressOf, type RecvfromAddressOf } from './address';
 import { socketError, SocketTimeoutError, SocketError } from './errors';
 import { AF_INET, AF_UNIX, SOCK_STREAM, SOL_SOCKET, SO_ERROR, SO_DOMAIN, SO_TYPE, SO_PROTOCOL, SOMAXCONN, SOCK_NONBLOCK, SOCK_CLOEXEC, MSG_DONTWAIT } from './constants.generated';
 import { familyName, kindName } from './constants';
@@ -194,53 +194,16 @@ const opConnectDone: Op<undefined, Address, undefined> = (ch, addr) => {
 };
 
 /**
- * A BSD socket: Python's `socket.socket(family, type, proto, fileno)`.
- *
- * Methods named like the syscall are one syscall (plus, in blocking and
- * timeout modes, the wait for readiness). Methods that are more than one
- * syscall (`sendall`, `connectEx`, `dup`) say so.
- * @example A TCP echo server on the event loop (one task per connection; a
- * client that resets ends only its own task):
- * ```ts
- * import { Socket, AF_INET, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR } from 'bsdsock';
- *
- * const srv = new Socket(AF_INET, SOCK_STREAM);
- * srv.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
- * srv.bind(['127.0.0.1', 8881]);
- * srv.listen();
- * for (;;) {
- *   const [conn, addr] = await srv.accept();
- *   (async () => {
- *     const buf = Buffer.alloc(4096);
- *     try {
- *       for (let n; (n = await conn.recvInto(buf)) > 0; ) await conn.sendall(buf.subarray(0, n));
- *     } catch (err) {
- *       console.error(addr, (err as NodeJS.ErrnoException).code); // e.g. ECONNRESET
- *     } finally {
- *       conn.close();
- *     }
- *   })();
- * }
- * ```
- * @example The same calls, blocking (a script or a worker thread), with a timeout:
- * ```ts
- * const s = new Socket(AF_INET, SOCK_STREAM);
- * s.settimeout(5); // seconds; SocketTimeoutError after that
- * s.connectSync(['127.0.0.1', 8881]);
- * s.sendallSync(Buffer.from('hello'));
- * console.log(s.recvSync(1024).toString());
- * s.close();
- * ```
- * @example A UDP socket:
- * ```ts
- * const u = new Socket(AF_INET, SOCK_DGRAM);
- * u.bind(['127.0.0.1', 0]);
- * await u.sendto(Buffer.from('ping'), ['127.0.0.1', 9999]);
- * const [data, from] = await u.recvfrom(2048);
- * ```
- * @group Socket
+ * A BSD socket: Python's `socket.socket`. The package exports this class as
+ * `Socket` with the constructor type {@link SocketConstructor}, which types
+ * a socket's addresses by the family and type given (lib/index.ts); the
+ * class's documentation is there, and in the API docs this class is that
+ * `Socket` (hence `@internal` here).
+ * @typeParam A - The address type of the socket's family ({@link AddressOf}).
+ * @typeParam From - The address type `recvfrom` returns ({@link RecvfromAddressOf}).
+ * @internal
  */
-export class Socket {
+export class Socket<A extends Address = Address, From extends A | null = A | null> {
   readonly #io: Channel;
   readonly #proto: number;
   /** Streams from makefile() still open: the fd closes when they and the socket are closed (Python's rule). */
@@ -386,7 +349,12 @@ export class Socket {
     if (this.#ioRefs === 0 && this.#closed) this.close();
   }
 
+  // The calls whose result depends on the family have a public signature in
+  // A / From above an implementation typed in Address: the bodies stay the
+  // same for every family, with no casts.
+
   /** dup(2) (F_DUPFD_CLOEXEC): a new Socket on a duplicate fd, with this socket's timeout (as Python's `dup`). */
+  dup(): Socket<A, From>;
   dup(): Socket {
     const fd = binding.dup(this.#io.fdOr('dup'));
     const s = wrapFd(fd, this.#io.family, this.#io.type, this.#proto);
@@ -419,10 +387,12 @@ export class Socket {
     binding.listen(this.#io.fdOr('listen'), b);
   }
   /** getsockname(2): the local address, in the family's format. */
+  getsockname(): A;
   getsockname(): Address {
     return binding.getsockname(this.#io.fdOr('getsockname')) as Address;
   }
   /** getpeername(2): the remote address; ENOTCONN when not connected. */
+  getpeername(): A;
   getpeername(): Address {
     return binding.getpeername(this.#io.fdOr('getpeername')) as Address;
   }
@@ -483,8 +453,9 @@ export class Socket {
     const fd = this.#io.fd;
     return fd < 0 ? -EBADF : binding.send(fd, data, checkFlags('trySend', flags) | DONTWAIT);
   }
-  /** recvfrom(2) into `buffer` without waiting or throwing: `[count, address]` or a negative errno. */
-  tryRecvfromInto(buffer: Bytes, nbytes = 0, flags = 0): [number, Address] | number {
+  /** recvfrom(2) into `buffer` without waiting or throwing: `[count, address]` (the address `null` as in {@link recvfrom}) or a negative errno. */
+  tryRecvfromInto(buffer: Bytes, nbytes?: number, flags?: number): [number, From] | number;
+  tryRecvfromInto(buffer: Bytes, nbytes = 0, flags = 0): [number, Address | null] | number {
     const fd = this.#io.fd;
     if (fd < 0) return -EBADF;
     const r = binding.recvfrom_into(fd, buffer, nbytes, checkFlags('tryRecvfromInto', flags) | DONTWAIT);
@@ -504,6 +475,7 @@ export class Socket {
    * negative errno (`-EAGAIN` when no connection is pending). For readiness
    * loops: `srv.onReadable(() => { for (let r; Array.isArray(r = srv.tryAccept()); ) ... })`.
    */
+  tryAccept(): [Socket<A, From>, A] | number;
   tryAccept(): [Socket, Address] | number {
     const io = this.#io;
     if (io.fd < 0) return -EBADF;
@@ -513,10 +485,12 @@ export class Socket {
   }
 
   /** accept4(2): `[connection, address]`. The new socket starts with the default timeout. */
+  accept(opts?: IoOptions): Promise<[Socket<A, From>, A]>;
   accept(opts?: IoOptions): Promise<[Socket, Address]> {
     return this.#io.call(this, READ, opAccept, this, undefined, NOFLAGS, 'accept', opts);
   }
   /** accept4(2), blocking per the socket's mode. */
+  acceptSync(): [Socket<A, From>, A];
   acceptSync(): [Socket, Address] {
     return this.#io.callSync(READ, opAccept, this, undefined, NOFLAGS, 'accept');
   }
@@ -626,7 +600,11 @@ export class Socket {
     return io.call(this, READ, op, buffer, nbytes, flags, 'recv', opts);
   }
 
-  /** recvfrom(2): `[data, address]`; the address is `null` on a connected stream. */
+  /**
+   * recvfrom(2): `[data, address]`; the address is `null` on a connected
+   * stream and from an unbound AF_UNIX sender (see {@link RecvfromAddressOf}).
+   */
+  recvfrom(bufsize: number, flags?: number, opts?: IoOptions): Promise<[Buffer, From]>;
   recvfrom(bufsize: number, flags = 0, opts?: IoOptions): Promise<[Buffer, Address | null]> {
     try {
       const n = checkSize('recvfrom', 'bufsize', bufsize);
@@ -636,11 +614,13 @@ export class Socket {
     }
   }
   /** recvfrom(2), blocking per the socket's mode. */
+  recvfromSync(bufsize: number, flags?: number): [Buffer, From];
   recvfromSync(bufsize: number, flags = 0): [Buffer, Address | null] {
     const n = checkSize('recvfrom', 'bufsize', bufsize);
     return this.#io.callSync(READ, opRecvfrom, recvBuffer(n), n, checkFlags('recvfrom', flags), 'recvfrom');
   }
   /** recvfrom(2) into `buffer`: `[count, address]`. */
+  recvfromInto(buffer: Bytes, nbytes?: number, flags?: number, opts?: IoOptions): Promise<[number, From]>;
   recvfromInto(buffer: Bytes, nbytes = 0, flags = 0, opts?: IoOptions): Promise<[number, Address | null]> {
     try {
       return this.#io.call(this, READ, opRecvfromInto, buffer, nbytes, checkFlags('recvfrom', flags), 'recvfrom', opts);
@@ -649,6 +629,7 @@ export class Socket {
     }
   }
   /** recvfrom(2) into `buffer`, blocking per the socket's mode. */
+  recvfromIntoSync(buffer: Bytes, nbytes?: number, flags?: number): [number, From];
   recvfromIntoSync(buffer: Bytes, nbytes = 0, flags = 0): [number, Address | null] {
     return this.#io.callSync(READ, opRecvfromInto, buffer, nbytes, checkFlags('recvfrom', flags), 'recvfrom');
   }
@@ -750,6 +731,7 @@ export class Socket {
    * ancillary data are received (size it with {@link CMSG_SPACE}); fds that
    * arrive by SCM_RIGHTS are close-on-exec (MSG_CMSG_CLOEXEC).
    */
+  recvmsgInto(buffers: Bytes[], ancbufsize?: number, flags?: number, opts?: IoOptions): Promise<RecvmsgResult<number, From>>;
   recvmsgInto(buffers: Bytes[], ancbufsize = 0, flags = 0, opts?: IoOptions): Promise<RecvmsgResult<number>> {
     try {
       checkSize('recvmsg', 'ancbufsize', ancbufsize);
@@ -759,11 +741,13 @@ export class Socket {
     }
   }
   /** recvmsg(2) into `buffers`, blocking per the socket's mode. */
+  recvmsgIntoSync(buffers: Bytes[], ancbufsize?: number, flags?: number): RecvmsgResult<number, From>;
   recvmsgIntoSync(buffers: Bytes[], ancbufsize = 0, flags = 0): RecvmsgResult<number> {
     checkSize('recvmsg', 'ancbufsize', ancbufsize);
     return this.#io.callSync(READ, opRecvmsgInto, buffers, ancbufsize, checkFlags('recvmsg', flags), 'recvmsg');
   }
   /** recvmsg(2) of up to `bufsize` bytes: `[data, ancdata, msgFlags, address]`, as Python's `recvmsg`. */
+  recvmsg(bufsize: number, ancbufsize?: number, flags?: number, opts?: IoOptions): Promise<RecvmsgResult<Buffer, From>>;
   recvmsg(bufsize: number, ancbufsize = 0, flags = 0, opts?: IoOptions): Promise<RecvmsgResult<Buffer>> {
     try {
       const buf = Buffer.allocUnsafe(checkSize('recvmsg', 'bufsize', bufsize));
@@ -774,6 +758,7 @@ export class Socket {
     }
   }
   /** recvmsg(2), blocking per the socket's mode. */
+  recvmsgSync(bufsize: number, ancbufsize?: number, flags?: number): RecvmsgResult<Buffer, From>;
   recvmsgSync(bufsize: number, ancbufsize = 0, flags = 0): RecvmsgResult<Buffer> {
     const buf = Buffer.allocUnsafe(checkSize('recvmsg', 'bufsize', bufsize));
     checkSize('recvmsg', 'ancbufsize', ancbufsize);
@@ -785,6 +770,7 @@ export class Socket {
    * (per the mode) for at least one. Returns `[nbytes, address]` per datagram
    * received, in order. Linux only.
    */
+  recvmmsg(buffers: Bytes[], flags?: number, opts?: IoOptions): Promise<Array<[number, From]>>;
   async recvmmsg(buffers: Bytes[], flags = 0, opts?: IoOptions): Promise<Array<[number, Address | null]>> {
     checkMsgBuffers('recvmmsg', buffers);
     const batch = new MsgBatch(buffers.length);
@@ -886,7 +872,7 @@ export class Socket {
    * `for await (const [conn, addr] of listener.connections())`: accept()
    * until the socket is closed (then the loop ends; other errors throw).
    */
-  async *connections(opts?: IoOptions): AsyncGenerator<[Socket, Address], void, undefined> {
+  async *connections(opts?: IoOptions): AsyncGenerator<[Socket<A, From>, A], void, undefined> {
     for (;;) {
       try {
         yield await this.accept(opts);
@@ -901,7 +887,7 @@ export class Socket {
    * `for await (const [data, addr] of sock.datagrams(2048))`: recvfrom()
    * until the socket is closed (then the loop ends; other errors throw).
    */
-  async *datagrams(bufsize = 65536, opts?: IoOptions): AsyncGenerator<[Buffer, Address | null], void, undefined> {
+  async *datagrams(bufsize = 65536, opts?: IoOptions): AsyncGenerator<[Buffer, From], void, undefined> {
     for (;;) {
       try {
         yield await this.recvfrom(bufsize, 0, opts);
@@ -993,7 +979,7 @@ export type AncData = [level: number, type: number, data: Bytes];
  * What recvmsg returns: `[data or nbytes, ancdata, msgFlags, address]`.
  * @group Messages and fds
  */
-export type RecvmsgResult<T> = [T, Array<[number, number, Buffer]>, number, Address | null];
+export type RecvmsgResult<T, From extends Address | null = Address | null> = [T, Array<[number, number, Buffer]>, number, From];
 
 const SLOT: number = binding.SOCKADDR_SLOT;
 
@@ -1047,6 +1033,50 @@ function wrapFd(fd: number, family: number, type: number, proto: number): Socket
 }
 
 /**
+ * A socket of family `F` and type `T` with its addresses typed by them:
+ * what `new Socket(family, type)`, {@link socketpair} and {@link fromfd}
+ * return. `SocketOf<typeof AF_INET, typeof SOCK_DGRAM>` is
+ * `Socket<InetAddress, InetAddress>`; `SocketOf<number, number>` is `Socket`.
+ * @group Socket
+ */
+export type SocketOf<F extends number, T extends number> = Socket<AddressOf<F>, RecvfromAddressOf<F, T>>;
+
+/**
+ * The type of the exported `Socket` constructor: the family and type given
+ * to `new Socket(family, type)` type the socket's addresses
+ * ({@link SocketOf}). A class's own constructor cannot choose its instance
+ * type by its arguments, hence this interface.
+ * @group Socket
+ */
+export interface SocketConstructor {
+  /**
+   * Wrap an existing socket fd (and take ownership of it): Python's
+   * `socket.socket(fileno=fd)`. Family, type and proto are read from the fd
+   * when not given. Its addresses are any {@link Address} unless you say
+   * what you know: `new Socket<InetAddress>(undefined, undefined, undefined, fd)`.
+   * An fd that a live Socket of this thread already owns is refused (EBUSY):
+   * two owners would close it twice; wrap a duplicate (`dup()`, {@link fromfd}).
+   */
+  new <A extends Address = Address, From extends A | null = A | null>(family: number | undefined, type: number | undefined, proto: number | undefined, fileno: number): Socket<A, From>;
+  // The two signatures below have type parameters without defaults (an
+  // uninferred one is its constraint: AF_INET here, `number` below), so that
+  // `class MySocket extends Socket` still compiles: a base constructor's
+  // signatures callable without type arguments must agree on the instance type.
+  /** socket(2) with the defaults: AF_INET, SOCK_STREAM. */
+  new <F extends typeof AF_INET>(): SocketOf<F, typeof SOCK_STREAM>;
+  /**
+   * socket(2). `type` defaults to SOCK_STREAM. The family and type type the
+   * socket's addresses: `new Socket(AF_INET6, SOCK_DGRAM)` is a
+   * `Socket<Inet6Address, Inet6Address>`. `type | SOCK_NONBLOCK` starts in
+   * non-blocking mode, as in Python.
+   */
+  new <F extends number, T extends number>(family: F, type?: T, proto?: number): SocketOf<F, T>;
+  /** socket(2) for a family or type not known statically, or an optional `fileno`: a `Socket`, its addresses any {@link Address}. */
+  new (family?: number, type?: number, proto?: number, fileno?: number): Socket;
+  readonly prototype: Socket;
+}
+
+/**
  * socketpair(2): two connected sockets. Defaults: AF_UNIX, SOCK_STREAM.
  * @throws {@link SocketError} from socketpair(2), e.g. `ENOTSUP` (EOPNOTSUPP) for a
  * family that has no pairs, `EMFILE` when out of fds.
@@ -1059,6 +1089,7 @@ function wrapFd(fd: number, family: number, type: number, proto: number): Socket
  * ```
  * @group Socket
  */
+export function socketpair<F extends number = typeof AF_UNIX, T extends number = typeof SOCK_STREAM>(family?: F, type?: T, proto?: number): [SocketOf<F, T>, SocketOf<F, T>];
 export function socketpair(family: number = AF_UNIX, type: number = SOCK_STREAM, proto = 0): [Socket, Socket] {
   checkInt('socketpair', 'family', family);
   checkInt('socketpair', 'type', type);
@@ -1073,6 +1104,7 @@ export function socketpair(family: number = AF_UNIX, type: number = SOCK_STREAM,
  * @throws {@link SocketError} `EBADF` when `fd` is not open (from dup(2)).
  * @group Socket
  */
+export function fromfd<F extends number, T extends number>(fd: number, family: F, type: T, proto?: number): SocketOf<F, T>;
 export function fromfd(fd: number, family: number, type: number, proto = 0): Socket {
   checkInt('fromfd', 'family', family);
   checkInt('fromfd', 'type', type);

@@ -132,8 +132,10 @@ export class SSLContext {
    * Wrap a socket: Python's `wrap_socket`. For a connected socket the
    * handshake starts at once; for an unconnected client socket it starts in
    * {@link SSLSocket.connect}. Every I/O call waits for the handshake first.
+   * The SSLSocket keeps the socket's address type: wrapping an AF_INET
+   * socket gives an `SSLSocket<InetAddress>`.
    */
-  wrapSocket(sock: Socket, opts: WrapOptions = {}): SSLSocket {
+  wrapSocket<A extends Address>(sock: Socket<A>, opts: WrapOptions = {}): SSLSocket<A> {
     if (!opts.serverSide && this.checkHostname && !opts.serverHostname) {
       throw new TypeError('checkHostname requires serverHostname (or set context.checkHostname = false)');
     }
@@ -156,11 +158,12 @@ export class SSLContext {
 /**
  * A TLS-wrapped socket: Python's `ssl.SSLSocket`, with the async I/O of
  * {@link Socket}. Not syscalls: each call goes through OpenSSL (node:tls).
+ * @typeParam A - The wrapped socket's address type (see {@link Socket}).
  * @group TLS
  */
-export class SSLSocket {
+export class SSLSocket<A extends Address = Address> {
   /** The wrapped socket. */
-  readonly socket: Socket;
+  readonly socket: Socket<A>;
   readonly #options: tls.ConnectionOptions & tls.TlsOptions;
   readonly #server: boolean;
   #tls: tls.TLSSocket | null = null;
@@ -171,7 +174,7 @@ export class SSLSocket {
   #handshakeDone = false;
 
   /** @internal use {@link SSLContext.wrapSocket} */
-  constructor(sock: Socket, options: tls.ConnectionOptions & tls.TlsOptions, server: boolean) {
+  constructor(sock: Socket<A>, options: tls.ConnectionOptions & tls.TlsOptions, server: boolean) {
     this.socket = sock;
     this.#options = options;
     this.#server = server;
@@ -301,11 +304,11 @@ export class SSLSocket {
   }
 
   /** getpeername(2) of the wrapped socket. */
-  getpeername(): Address {
+  getpeername(): A {
     return this.socket.getpeername();
   }
   /** getsockname(2) of the wrapped socket. */
-  getsockname(): Address {
+  getsockname(): A {
     return this.socket.getsockname();
   }
   /** The wrapped socket's fd. */

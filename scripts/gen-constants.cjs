@@ -26,6 +26,25 @@ const ts = [
 // macro to #ifdef; they are exported by name all the same.
 const enums = fs.readFileSync(path.join(__dirname, 'constant-enums.txt'), 'utf8')
   .split('\n').map((s) => s.trim()).filter(Boolean);
-for (const n of [...names, ...enums].sort()) ts.push(`/** The C constant \`${n}\` (undefined where the platform lacks it). */`, `export const ${n}: number = c.${n} as number;`);
+// The families and types that decide a socket's address types (see
+// AddressOf in lib/address.ts) are typed as Linux's values, the same on
+// every architecture Node runs on (MIPS, which swaps SOCK_STREAM and
+// SOCK_DGRAM, is not one of them); test/types.test.ts checks them against
+// the addon. `c.X === v ? v : c.X` keeps the runtime value the addon's while
+// the type is the widening literal \`v\` (as \`const X = v\` would give, and
+// the .d.ts says \`= v\`): \`new Socket(AF_INET)\` picks the literal, and
+// \`let family = AF_INET; family = AF_INET6;\` still compiles.
+const LINUX = {
+  AF_UNIX: 1, AF_LOCAL: 1, AF_INET: 2, AF_INET6: 10, AF_NETLINK: 16, AF_PACKET: 17, AF_VSOCK: 40,
+  SOCK_STREAM: 1, SOCK_DGRAM: 2, SOCK_RAW: 3, SOCK_SEQPACKET: 5,
+};
+for (const n of [...names, ...enums].sort()) {
+  if (n in LINUX) {
+    const v = LINUX[n];
+    ts.push(`/** The C constant \`${n}\`: ${v} (Linux). */`, `export const ${n} = c.${n} === ${v} ? ${v} : (c.${n} as never);`);
+  } else {
+    ts.push(`/** The C constant \`${n}\` (undefined where the platform lacks it). */`, `export const ${n}: number = c.${n} as number;`);
+  }
+}
 fs.writeFileSync(path.join(root, 'lib', 'constants.generated.ts'), ts.join('\n') + '\n');
 console.log(`lib/constants.generated.ts: ${names.length + enums.length} names`);

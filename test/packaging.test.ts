@@ -45,7 +45,16 @@ describe('packaging', () => {
     expect(JSON.parse(node(['--input-type=module', '-e', src]))).toEqual(EXPECTED);
   });
 
-  it('TypeScript (nodenext) accepts the default import that runs: import bsd from \'bsdsock\'', () => {
+  /** The indented example of README.md's Addresses section (addresses typed by family), dedented. */
+  function readmeAddressesExample(): string {
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    const start = readme.indexOf('\n## Addresses\n');
+    const m = /\n\n((?: {4}.*\n|\n)+)/.exec(readme.slice(start, readme.indexOf('\n## ', start + 1)));
+    expect(m, 'an indented example in ## Addresses').not.toBeNull();
+    return m![1].split('\n').map((l) => l.slice(4)).join('\n');
+  }
+
+  it('TypeScript (nodenext) accepts the default import that runs (import bsd from \'bsdsock\') and the README\'s addresses typed by family', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bsdsock-default-'));
     try {
       fs.mkdirSync(path.join(dir, 'node_modules'));
@@ -58,15 +67,25 @@ describe('packaging', () => {
       );
       fs.writeFileSync(
         path.join(dir, 'main.ts'),
-        "import bsd from 'bsdsock';\nconst s: InstanceType<typeof bsd.Socket> = new bsd.Socket(bsd.AF_INET, bsd.SOCK_DGRAM);\nconst t: number | null = s.gettimeout();\ns.close();\nexport { t };\n",
+        "import bsd from 'bsdsock';\nconst s: InstanceType<typeof bsd.Socket> = new bsd.Socket(bsd.AF_INET, bsd.SOCK_DGRAM);\nconst t: number | null = s.gettimeout();\ns.close();\n" +
+          // Addresses typed by family through the shipped declarations (issue 10 item 7): no cast.
+          "const u = new bsd.Socket(bsd.AF_INET, bsd.SOCK_DGRAM);\nconst port: number = u.getsockname()[1];\nu.close();\nexport { t, port };\n",
       );
-      const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { encoding: 'utf8' });
+      // README's example of addresses typed by family compiles as it is...
+      const example = readmeAddressesExample();
+      expect(example).toContain('const port: number = sock.getsockname()[1];');
+      fs.writeFileSync(path.join(dir, 'addresses.mts'), example);
+      const tsc = (): { stdout: string; stderr: string; status: number | null } => spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { encoding: 'utf8' });
+      const r = tsc();
       expect(r.stdout + r.stderr).toBe('');
       expect(r.status).toBe(0);
+      // ...and a wrong claim about it does not: the check is real.
+      fs.writeFileSync(path.join(dir, 'addresses.mts'), example.replace('const port: number', 'const port: string'));
+      expect(tsc().stdout).toContain("addresses.mts(5,7): error TS2322: Type 'number' is not assignable to type 'string'.");
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 120_000);
 
   it('ESM: the default export is the CommonJS module object', () => {
     const url = 'file://' + path.join(dist, 'index.mjs');
