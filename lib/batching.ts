@@ -144,7 +144,10 @@ export class Batcher {
   // The send queue.
   #out: Outgoing[] = [];
   #flushQueued = false;
+  /** The flush waits in the engine (for writability, or the next iteration). */
   #waiting = false;
+  /** A send made at once waits in the engine: the queue goes after it. */
+  #inflight = false;
   #owner: object | null = null;
   #smeta: Int32Array | null = null;
   #snames: Buffer | null = null;
@@ -365,8 +368,8 @@ export class Batcher {
       const flags = address === undefined ? 0 : checkInt('sendto', 'flags', flagsOrAddress);
       if (this.#out.length === 0 && (flags !== 0 || this.vlen === 0)) return undefined;
       const a = resolveAddress(this.ch.family, this.ch.type, address === undefined ? flagsOrAddress : address);
-      if (a instanceof Promise) return a.then((addr) => this.#queue(owner, data, addr, flags, 'sendto', opts));
-      return this.#queue(owner, data, a, flags, 'sendto', opts);
+      if (a instanceof Promise) return a.then((addr) => this.#send(owner, data, addr, flags, opts));
+      return this.#send(owner, data, a, flags, opts);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -378,7 +381,7 @@ export class Batcher {
       checkBytes('send', 'data', data);
       const f = checkFlags('send', flags);
       if (this.#out.length === 0 && (f !== 0 || this.vlen === 0)) return undefined;
-      return this.#queue(owner, data, null, f, 'send', opts);
+      return this.#send(owner, data, null, f, opts);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -401,6 +404,30 @@ export class Batcher {
     return this.#out.length === 0 || this.flush();
   }
 
+  /**
+   * A send when nothing is queued or pending goes at once, as the plain
+   * call (a sequential `await sendto` loop pays nothing for batching); the
+   * sends that follow in this iteration's microtasks queue behind it and
+   * leave together in the flush. If it has to wait (EAGAIN, or the engine's
+   * per-iteration budget), the queue waits for it.
+   */
+  #send(owner: object, data: Bytes, addr: Address | null, flags: number, opts: IoOptions | undefined): Promise<number> {
+    if (this.#out.length > 0 || this.#inflight || this.#flushQueued || this.#waiting) return this.#queue(owner, data, addr, flags, addr === null ? 'send' : 'sendto', opts);
+    this.#flushQueued = true;
+    queueMicrotask(this.#flushTask);
+    eagerSettled = false;
+    const p = this.ch.call(owner, WRITE, opSendOne, data, addr, flags, addr === null ? 'send' : 'sendto', opts, addr ?? undefined);
+    if (!eagerSettled) {
+      this.#inflight = true;
+      p.then(this.#eagerDone, this.#eagerDone);
+    }
+    return p;
+  }
+  readonly #eagerDone = (): void => {
+    this.#inflight = false;
+    this.#flushSoon();
+  };
+
   #queue(owner: object, data: Bytes | null, addr: Address | null, flags: number, syscall: string, opts: IoOptions | undefined): Promise<number> {
     const signal = opts?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -417,23 +444,27 @@ export class Batcher {
     return p;
   }
 
+  /**
+   * The flush, as one async call of the engine: it counts against the loop
+   * iteration's budget (a sequential `await sendto` loop still lets the
+   * loop turn) and waits for writability at EAGAIN, as a plain sendto does.
+   */
   #flushSoon(): void {
     this.#flushQueued = false;
-    if (this.#waiting || this.flush()) return;
-    // EAGAIN: wait for writability as the plain calls do (the engine retries opFlush).
+    if (this.#waiting || this.#inflight || this.#out.length === 0) return;
     this.#waiting = true;
-    this.ch.wait(this.#owner!, WRITE, opFlush, this, undefined, 0, 'sendto').then(
-      () => this.#flushDone(),
-      (e: unknown) => this.#flushDone(e),
-    );
+    this.ch.call(this.#owner!, WRITE, opFlush, this, undefined, 0, 'sendto').then(this.#onFlushed, this.#onFlushFailed);
   }
-
-  #flushDone(e?: unknown): void {
+  readonly #onFlushed = (): void => {
     this.#waiting = false;
-    if (e !== undefined) this.#failAll(e);
-    else if (this.#out.length > 0) this.#flushSoon();
-    if (this.#out.length === 0) this.#owner = null;
-  }
+    if (this.#out.length > 0) this.#flushSoon();
+    else this.#owner = null;
+  };
+  readonly #onFlushFailed = (e: unknown): void => {
+    this.#waiting = false;
+    this.#failAll(e);
+    this.#owner = null;
+  };
 
   /** The wait failed (timeout, EAGAIN in non-blocking mode, EBADF): each queued call fails as its own would have. */
   #failAll(e: unknown): void {
@@ -592,5 +623,15 @@ function kick(b: Batcher): void {
   b.kicked();
 }
 
+/** Set by opSendOne when its send completed (sent or failed), read right after the first attempt. */
+let eagerSettled = false;
+const opSendOne: Op<number, Bytes, Address | null> = (ch, data, addr, flags) => {
+  const fd = ch.fdOr(addr === null ? 'send' : 'sendto');
+  const r = addr === null ? binding.send(fd, data, flags | DONTWAIT) : binding.sendto(fd, data, flags | DONTWAIT, addr, ch.family);
+  if (r === NEG_EAGAIN) return AGAIN;
+  eagerSettled = true;
+  if (r < 0) throw socketError(-r, addr === null ? 'send' : 'sendto', addr ?? undefined);
+  return r;
+};
 const opRecvBatched: Op<Result, Batcher, Req> = (_ch, b, req) => b.fill(req);
 const opFlush: Op<undefined, Batcher, undefined> = (_ch, b) => (b.flush() ? undefined : AGAIN);
