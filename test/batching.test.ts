@@ -164,6 +164,65 @@ describe.each(FAMILIES)('batched receive on %s', (_name, family, host) => {
   });
 });
 
+describe('randomized: batched and unbatched runs agree datagram by datagram', () => {
+  /** A small seeded PRNG (mulberry32): the same sequence for every run. */
+  function prng(seed: number): () => number {
+    return () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  const CALLS = ['recvfrom', 'recvfromSync', 'recv', 'recvSync', 'recvfromInto', 'recvfromIntoSync', 'recvInto', 'recvIntoSync'];
+
+  /** Bursts of 1..10 datagrams of random sizes, each followed by random reads (sizes, calls, MSG_PEEK) of at most what is outstanding. */
+  async function script(family: number, host: string, vlen: number, seed: number): Promise<string[]> {
+    const rnd = prng(seed);
+    const rx = udp(family, host);
+    const tx = udp(family, host);
+    rx.setsockopt(SOL_SOCKET, SO_RCVBUF, 1 << 20);
+    rx.setbatching(vlen);
+    const log: string[] = [];
+    let outstanding = 0;
+    let next = 0;
+    for (let burst = 0; burst < 40; burst++) {
+      const n = 1 + Math.floor(rnd() * 10);
+      for (let i = 0; i < n; i++) {
+        const size = rnd() < 0.03 ? 65507 : Math.floor(rnd() * (rnd() < 0.5 ? 100 : 3000));
+        tx.sendtoSync(datagram(next++, size), rx.getsockname());
+        outstanding++;
+      }
+      // At most 4 left over: the kernel's receive buffer must never drop one.
+      const reads = burst === 39 ? outstanding : Math.max(0, outstanding - 4) + Math.floor(rnd() * (Math.min(outstanding, 4) + 1));
+      for (let r = 0; r < reads; r++) {
+        const call = CALLS[Math.floor(rnd() * CALLS.length)];
+        const size = [0, 1, 50, 1500, 9000, 65536][Math.floor(rnd() * 6)];
+        if (rnd() < 0.15) {
+          const [peek] = rx.recvfromSync(size, MSG_PEEK);
+          log.push(`peek ${peek.length} ${createHash('sha256').update(peek).digest('hex').slice(0, 12)}`);
+        }
+        const [got, from] = await readOne(rx, call, size);
+        if (from !== null) expect(from).toEqual(tx.getsockname());
+        log.push(`${call} ${size} ${createHash('sha256').update(got).digest('hex').slice(0, 12)}`);
+        outstanding--;
+      }
+    }
+    expect(() => rx.recvSync(1, MSG_DONTWAIT)).toThrow(expect.objectContaining({ code: 'EAGAIN' }));
+    rx.close();
+    tx.close();
+    return log;
+  }
+
+  it.each(FAMILIES)('%s: 40 bursts, mixed calls, sizes and peeks', async (_n, family, host) => {
+    for (const seed of [1, 2, 3]) {
+      const plain = await script(family, host, 0, seed);
+      expect(plain.length).toBeGreaterThan(150);
+      for (const vlen of [2, 7, 64]) expect(await script(family, host, vlen, seed)).toEqual(plain);
+    }
+  });
+});
+
 describe('flags with batching', () => {
   it('MSG_PEEK shows the queue head, not a later datagram; MSG_TRUNC the real length', async () => {
     for (const vlen of [0, 8]) {
