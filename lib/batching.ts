@@ -293,7 +293,7 @@ export class Batcher {
     if (this.#count === this.#head) {
       const syscall = SYSCALL[req.kind];
       const fd = this.ch.fdOr(syscall);
-      if (this.#slots === null || this.#slots.length !== this.vlen) this.#alloc();
+      if (this.#slots === null || this.#slots.length !== Math.max(this.vlen, 1)) this.#alloc();
       const r = binding.recvmmsg(fd, this.#slots!, this.#rmeta!, this.#rnames, DONTWAIT);
       if (r < 0) {
         if (r === NEG_EAGAIN) return AGAIN;
