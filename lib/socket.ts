@@ -330,9 +330,9 @@ export class Socket {
    * `send` calls made in one loop iteration leave in one sendmmsg(2). Each
    * call returns, throws and truncates exactly as its unbatched self, in
    * the same order. `0` (the default) turns it off; datagrams already
-   * queued are still served first. Set it before calls wait: an async
-   * receive already waiting when batching turns on stays a plain one, and
-   * would see the kernel's queue, not the batch. Costs `n` x 64 KiB for the receive
+   * queued are still served first. An async receive already waiting when
+   * batching turns on stays a plain call (it reads the kernel's queue, past
+   * the batch): turn it on before receives wait. Costs `n` x 64 KiB for the receive
    * slots, allocated on the first batched receive. Not one syscall: see
    * README.md, "Datagram batching".
    * @throws RangeError (ERR_OUT_OF_RANGE) for `n` outside 0..1024, TypeError
