@@ -8,7 +8,7 @@
 //    time budget (<= 6.7 min per full run on a quiet machine, so that the
 //    waits and re-runs fit in 8);
 //  - the servers users write first really echo: bsdsock-async-recv (TCP)
-//    and bsdsock-dgram-async (UDP) return exactly the bytes sent, to the
+//    and bsdsock-dgram-async / -batch (UDP) return exactly the bytes sent, to the
 //    sender's address, checked with node:net / node:dgram as the peer;
 //  - the multi-worker servers: 50 connections from the C load generator
 //    reach both workers of bsdsock-reuseport and of net-cluster, and the
@@ -156,8 +156,10 @@ await check('bsdsock-async-recv (await recv / sendall) echoes TCP bytes exactly'
   }
 });
 
-await check('bsdsock-dgram-async (await recvfrom / sendto) echoes each datagram to its sender', async () => {
-  const [server, port] = await startServer('bsdsock-dgram-async.mjs', 'udp', '0');
+// bsdsock-dgram-batch: the same loop with setbatching(64) on.
+for (const file of ['bsdsock-dgram-async.mjs', 'bsdsock-dgram-batch.mjs']) {
+await check(`${file.slice(0, -4)} (await recvfrom / sendto) echoes each datagram to its sender`, async () => {
+  const [server, port] = await startServer(file, 'udp', '0');
   const sock = dgram.createSocket('udp4');
   try {
     await new Promise((resolve) => sock.bind(0, '127.0.0.1', resolve));
@@ -183,6 +185,7 @@ await check('bsdsock-dgram-async (await recvfrom / sendto) echoes each datagram 
     await stop(server);
   }
 });
+}
 
 // ---- multi-worker servers: the connections reach every worker -------------------
 

@@ -21,6 +21,7 @@ import { familyName, kindName } from './constants';
 import { SocketStream, type MakefileOptions } from './makefile';
 import { AGAIN, Channel, NEG_EAGAIN, READ, WRITE, check, type Again, type IoOptions, type Op } from './readiness';
 import { argRangeError, argTypeError, checkBytes, checkFd, checkFlags, checkInt, checkSize, checkTimeout } from './args';
+import { Batcher, Kind, checkBatching } from './batching';
 
 export type { IoOptions } from './readiness';
 
@@ -209,6 +210,8 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
   /** Streams from makefile() still open: the fd closes when they and the socket are closed (Python's rule). */
   #ioRefs = 0;
   #closed = false;
+  /** Datagram batching (setbatching), null when never turned on. */
+  #batch: Batcher | null = null;
 
   /**
    * socket(2). `family` defaults to AF_INET, `type` to SOCK_STREAM. With
@@ -288,6 +291,42 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
     return this.#io.timeout !== 0;
   }
 
+  /**
+   * Datagram batching (beyond Python; Linux, AF_INET / AF_INET6 SOCK_DGRAM):
+   * with `n` in 1..1024, plain `recvfrom` / `recv` / `recvfromInto` /
+   * `recvInto` calls (flags 0, sync or async) are served from a queue that
+   * one recvmmsg(2) of up to `n` datagrams fills, and async `sendto` /
+   * `send` calls made in one loop iteration leave in one sendmmsg(2). Each
+   * call returns, throws and truncates exactly as its unbatched self, in
+   * the same order. `0` (the default) turns it off; datagrams already
+   * queued are still served first. An async receive already waiting when
+   * batching turns on stays a plain call (it reads the kernel's queue, past
+   * the batch): turn it on before receives wait. Costs `n` x 64 KiB for the receive
+   * slots, allocated on the first batched receive. Not one syscall: see
+   * README.md, "Datagram batching".
+   * @throws RangeError (ERR_OUT_OF_RANGE) for `n` outside 0..1024, TypeError
+   * (ERR_INVALID_ARG_TYPE) for a non-integer; {@link SocketError} EINVAL on a
+   * socket that is not SOCK_DGRAM, EAFNOSUPPORT on a family other than
+   * AF_INET / AF_INET6, EBADF once closed.
+   */
+  setbatching(n: number): void {
+    const v = checkBatching(this.#io, n);
+    if (this.#batch === null) {
+      if (v !== 0) this.#batch = new Batcher(this.#io, v);
+      return;
+    }
+    this.#batch.vlen = v;
+    if (v === 0 && this.#batch.idle) this.#batch = null;
+  }
+  /** The vlen set by {@link setbatching}; 0 when batching is off. */
+  getbatching(): number {
+    return this.#batch?.vlen ?? 0;
+  }
+  /** Datagrams received by batching and not yet handed out (the fd is not readable for them): a selector counts them as readable. @internal */
+  _batched(): number {
+    return this.#batch?.pending ?? 0;
+  }
+
   /** Whether the fd survives exec (FD_CLOEXEC clear). fcntl(2) F_GETFD. */
   getInheritable(): boolean {
     return (binding.fcntl(this.#io.fdOr('fcntl'), F_GETFD) & FD_CLOEXEC) === 0;
@@ -311,6 +350,7 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
   close(): void {
     this.#closed = true;
     if (this.#ioRefs > 0) return;
+    this.#batch?.close();
     const owned = this.#io.fd >= 0 && this.#io.owns(this.#io.fd);
     const fd = this.#release(owned);
     if (fd < 0) return;
@@ -327,6 +367,7 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
    * takes flags adds MSG_DONTWAIT; accept, connect and sendfile check).
    */
   detach(): number {
+    this.#batch?.close();
     const owned = this.#io.fd >= 0 && this.#io.owns(this.#io.fd);
     const fd = this.#release(owned);
     if (fd < 0) return -1;
@@ -432,6 +473,7 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
    */
   onReadable(callback: (() => void) | null): void {
     this.#io.setCallback(this, READ, callback, 'onReadable');
+    this.#batch?.setReadable(callback !== null);
   }
   /** Calls `callback` each time the socket is writable, until called with `null`. */
   onWritable(callback: (() => void) | null): void {
@@ -444,26 +486,32 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
    * nothing is there). For readiness loops.
    */
   tryRecvInto(buffer: Bytes, nbytes = 0, flags = 0): number {
+    const q = this.#batch?.tryRecv(Kind.RecvInto, buffer, nbytes, flags, 'tryRecvInto');
+    if (q !== undefined) return q as number;
     const fd = this.#io.fd;
     return fd < 0 ? -EBADF : binding.recv_into(fd, buffer, nbytes, checkFlags('tryRecvInto', flags) | DONTWAIT);
   }
   /** send(2) without waiting or throwing: the count sent, or a negative errno. */
   trySend(data: Bytes, flags = 0): number {
     checkBytes('trySend', 'data', data);
+    if (this.#batch !== null && !this.#batch.flushNow()) return -EAGAIN;
     const fd = this.#io.fd;
     return fd < 0 ? -EBADF : binding.send(fd, data, checkFlags('trySend', flags) | DONTWAIT);
   }
   /** recvfrom(2) into `buffer` without waiting or throwing: `[count, address]` (the address `null` as in {@link recvfrom}) or a negative errno. */
   tryRecvfromInto(buffer: Bytes, nbytes?: number, flags?: number): [number, From] | number;
   tryRecvfromInto(buffer: Bytes, nbytes = 0, flags = 0): [number, Address | null] | number {
+    const q = this.#batch?.tryRecv(Kind.RecvfromInto, buffer, nbytes, flags, 'tryRecvfromInto');
+    if (q !== undefined) return q as [number, Address];
     const fd = this.#io.fd;
     if (fd < 0) return -EBADF;
     const r = binding.recvfrom_into(fd, buffer, nbytes, checkFlags('tryRecvfromInto', flags) | DONTWAIT);
-    return typeof r === 'number' ? r : [RESULT[0], r as Address];
+    return typeof r === 'number' ? r : [RESULT[0], r as Address | null];
   }
   /** sendto(2) to a numeric address without waiting or throwing: the count sent, or a negative errno. */
   trySendto(data: Bytes, address: Address, flags = 0): number {
     checkBytes('trySendto', 'data', data);
+    if (this.#batch !== null && !this.#batch.flushNow()) return -EAGAIN;
     const fd = this.#io.fd;
     return fd < 0 ? -EBADF : binding.sendto(fd, data, checkFlags('trySendto', flags) | DONTWAIT, address, this.#io.family);
   }
@@ -557,6 +605,8 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
 
   /** recv(2): up to `bufsize` bytes; an empty Buffer at EOF. */
   recv(bufsize: number, flags = 0, opts?: IoOptions): Promise<Buffer> {
+    const b = this.#batch?.recv(this, bufsize, flags, opts);
+    if (b !== undefined) return b;
     try {
       const n = checkSize('recv', 'bufsize', bufsize);
       return this.#recvAsync(opRecv, recvBuffer(n), n, checkFlags('recv', flags), opts);
@@ -566,6 +616,8 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
   }
   /** recv(2), blocking per the socket's mode. */
   recvSync(bufsize: number, flags = 0): Buffer {
+    const b = this.#batch?.recvSync(Kind.Recv, null, bufsize, flags);
+    if (b !== undefined) return b as Buffer;
     const n = checkSize('recv', 'bufsize', bufsize);
     return this.#io.callSync(READ, opRecv, recvBuffer(n), n, checkFlags('recv', flags), 'recv');
   }
@@ -575,6 +627,8 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
    * count, 0 at EOF. The hot path is one N-API call and one syscall.
    */
   recvInto(buffer: Bytes, nbytes = 0, flags = 0, opts?: IoOptions): Promise<number> {
+    const b = this.#batch?.recvInto(this, buffer, nbytes, flags, opts);
+    if (b !== undefined) return b;
     try {
       return this.#recvAsync(opRecvInto, buffer, nbytes, checkFlags('recv', flags), opts);
     } catch (e) {
@@ -583,6 +637,8 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
   }
   /** recv(2) into `buffer`, blocking per the socket's mode. */
   recvIntoSync(buffer: Bytes, nbytes = 0, flags = 0): number {
+    const b = this.#batch?.recvSync(Kind.RecvInto, buffer, nbytes, flags);
+    if (b !== undefined) return b as number;
     return this.#io.callSync(READ, opRecvInto, buffer, nbytes, checkFlags('recv', flags), 'recv');
   }
 
@@ -606,6 +662,8 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
    */
   recvfrom(bufsize: number, flags?: number, opts?: IoOptions): Promise<[Buffer, From]>;
   recvfrom(bufsize: number, flags = 0, opts?: IoOptions): Promise<[Buffer, Address | null]> {
+    const b = this.#batch?.recvfrom(this, bufsize, flags, opts);
+    if (b !== undefined) return b;
     try {
       const n = checkSize('recvfrom', 'bufsize', bufsize);
       return this.#io.call(this, READ, opRecvfrom, recvBuffer(n), n, checkFlags('recvfrom', flags), 'recvfrom', opts);
@@ -616,12 +674,16 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
   /** recvfrom(2), blocking per the socket's mode. */
   recvfromSync(bufsize: number, flags?: number): [Buffer, From];
   recvfromSync(bufsize: number, flags = 0): [Buffer, Address | null] {
+    const b = this.#batch?.recvSync(Kind.Recvfrom, null, bufsize, flags);
+    if (b !== undefined) return b as [Buffer, Address | null];
     const n = checkSize('recvfrom', 'bufsize', bufsize);
     return this.#io.callSync(READ, opRecvfrom, recvBuffer(n), n, checkFlags('recvfrom', flags), 'recvfrom');
   }
   /** recvfrom(2) into `buffer`: `[count, address]`. */
   recvfromInto(buffer: Bytes, nbytes?: number, flags?: number, opts?: IoOptions): Promise<[number, From]>;
   recvfromInto(buffer: Bytes, nbytes = 0, flags = 0, opts?: IoOptions): Promise<[number, Address | null]> {
+    const b = this.#batch?.recvfromInto(this, buffer, nbytes, flags, opts);
+    if (b !== undefined) return b;
     try {
       return this.#io.call(this, READ, opRecvfromInto, buffer, nbytes, checkFlags('recvfrom', flags), 'recvfrom', opts);
     } catch (e) {
@@ -631,6 +693,8 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
   /** recvfrom(2) into `buffer`, blocking per the socket's mode. */
   recvfromIntoSync(buffer: Bytes, nbytes?: number, flags?: number): [number, From];
   recvfromIntoSync(buffer: Bytes, nbytes = 0, flags = 0): [number, Address | null] {
+    const b = this.#batch?.recvSync(Kind.RecvfromInto, buffer, nbytes, flags);
+    if (b !== undefined) return b as [number, Address | null];
     return this.#io.callSync(READ, opRecvfromInto, buffer, nbytes, checkFlags('recvfrom', flags), 'recvfrom');
   }
 
@@ -638,6 +702,8 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
 
   /** send(2): the number of bytes sent, which may be fewer than given. */
   send(data: Bytes, flags = 0, opts?: IoOptions): Promise<number> {
+    const b = this.#batch?.send(this, data, flags, opts);
+    if (b !== undefined) return b;
     try {
       checkBytes('send', 'data', data);
       return this.#io.call(this, WRITE, opSend, data, undefined, checkFlags('send', flags), 'send', opts);
@@ -648,6 +714,7 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
   /** send(2), blocking per the socket's mode. */
   sendSync(data: Bytes, flags = 0): number {
     checkBytes('send', 'data', data);
+    this.#batch?.flushSync('send');
     return this.#io.callSync(WRITE, opSend, data, undefined, checkFlags('send', flags), 'send');
   }
 
@@ -657,6 +724,8 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
    * some data may have been sent.
    */
   sendall(data: Bytes, flags = 0, opts?: IoOptions): Promise<void> {
+    const queued = this.#batch?.drain(this);
+    if (queued !== undefined) return queued.then(() => this.sendall(data, flags, opts));
     // Hand-inlined first attempt: on the hot path the whole buffer goes out
     // at once and the result is one shared settled promise, no allocation.
     try {
@@ -675,6 +744,7 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
   /** sendall, blocking per the socket's mode. */
   sendallSync(data: Bytes, flags = 0): void {
     checkBytes('sendall', 'data', data);
+    this.#batch?.flushSync('sendall');
     this.#io.callSync(WRITE, opSendRest, { view: u8(data), sent: 0 }, undefined, checkFlags('sendall', flags), 'sendall');
   }
 
@@ -683,6 +753,8 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
    * in Python. Host names are resolved first.
    */
   sendto(data: Bytes, flagsOrAddress: number | Address, address?: Address, opts?: IoOptions): Promise<number> {
+    const b = this.#batch?.sendto(this, data, flagsOrAddress, address, opts);
+    if (b !== undefined) return b;
     try {
       checkBytes('sendto', 'data', data);
       const io = this.#io;
@@ -698,6 +770,7 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
   /** sendto(2), blocking per the socket's mode. */
   sendtoSync(data: Bytes, flagsOrAddress: number | Address, address?: Address): number {
     checkBytes('sendto', 'data', data);
+    this.#batch?.flushSync('sendto');
     const io = this.#io;
     const flags = address === undefined ? 0 : checkInt('sendto', 'flags', flagsOrAddress);
     const addr = resolveAddressSync(io.family, io.type, address === undefined ? flagsOrAddress : address);
@@ -713,6 +786,7 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
    */
   async sendmsg(buffers: Bytes[], ancdata: AncData[] = [], flags = 0, address?: Address, opts?: IoOptions): Promise<number> {
     checkMsgBuffers('sendmsg', buffers);
+    if (this.#batch !== null) await this.#batch.drain(this);
     const io = this.#io;
     const addr = address === undefined ? null : await resolveAddress(io.family, io.type, address);
     return io.call(this, WRITE, opSendmsg, { buffers, ancdata, addr }, undefined, checkFlags('sendmsg', flags), 'sendmsg', opts, addr ?? undefined);
@@ -720,6 +794,7 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
   /** sendmsg(2), blocking per the socket's mode. */
   sendmsgSync(buffers: Bytes[], ancdata: AncData[] = [], flags = 0, address?: Address): number {
     checkMsgBuffers('sendmsg', buffers);
+    this.#batch?.flushSync('sendmsg');
     const io = this.#io;
     const addr = address === undefined ? null : resolveAddressSync(io.family, io.type, address);
     return io.callSync(WRITE, opSendmsg, { buffers, ancdata, addr }, undefined, checkFlags('sendmsg', flags), 'sendmsg', addr ?? undefined);
@@ -735,6 +810,7 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
   recvmsgInto(buffers: Bytes[], ancbufsize = 0, flags = 0, opts?: IoOptions): Promise<RecvmsgResult<number>> {
     try {
       checkSize('recvmsg', 'ancbufsize', ancbufsize);
+      this.#batch?.refuseQueued('recvmsg');
       return this.#io.call(this, READ, opRecvmsgInto, buffers, ancbufsize, checkFlags('recvmsg', flags), 'recvmsg', opts);
     } catch (e) {
       return Promise.reject(e);
@@ -744,6 +820,7 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
   recvmsgIntoSync(buffers: Bytes[], ancbufsize?: number, flags?: number): RecvmsgResult<number, From>;
   recvmsgIntoSync(buffers: Bytes[], ancbufsize = 0, flags = 0): RecvmsgResult<number> {
     checkSize('recvmsg', 'ancbufsize', ancbufsize);
+    this.#batch?.refuseQueued('recvmsg');
     return this.#io.callSync(READ, opRecvmsgInto, buffers, ancbufsize, checkFlags('recvmsg', flags), 'recvmsg');
   }
   /** recvmsg(2) of up to `bufsize` bytes: `[data, ancdata, msgFlags, address]`, as Python's `recvmsg`. */
@@ -752,6 +829,7 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
     try {
       const buf = Buffer.allocUnsafe(checkSize('recvmsg', 'bufsize', bufsize));
       checkSize('recvmsg', 'ancbufsize', ancbufsize);
+      this.#batch?.refuseQueued('recvmsg');
       return this.#io.call(this, READ, opRecvmsg, buf, ancbufsize, checkFlags('recvmsg', flags), 'recvmsg', opts);
     } catch (e) {
       return Promise.reject(e);
@@ -762,6 +840,7 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
   recvmsgSync(bufsize: number, ancbufsize = 0, flags = 0): RecvmsgResult<Buffer> {
     const buf = Buffer.allocUnsafe(checkSize('recvmsg', 'bufsize', bufsize));
     checkSize('recvmsg', 'ancbufsize', ancbufsize);
+    this.#batch?.refuseQueued('recvmsg');
     return this.#io.callSync(READ, opRecvmsg, buf, ancbufsize, checkFlags('recvmsg', flags), 'recvmsg');
   }
 
@@ -773,6 +852,7 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
   recvmmsg(buffers: Bytes[], flags?: number, opts?: IoOptions): Promise<Array<[number, From]>>;
   async recvmmsg(buffers: Bytes[], flags = 0, opts?: IoOptions): Promise<Array<[number, Address | null]>> {
     checkMsgBuffers('recvmmsg', buffers);
+    this.#batch?.refuseQueued('recvmmsg');
     const batch = new MsgBatch(buffers.length);
     return batch.results(await this.#io.call(this, READ, opRecvmmsg, buffers, batch, checkFlags('recvmmsg', flags), 'recvmmsg', opts));
   }
@@ -784,6 +864,7 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
   async sendmmsg(messages: Array<[Bytes, Address?]>, flags = 0, opts?: IoOptions): Promise<number> {
     if (!Array.isArray(messages)) throw argTypeError('sendmmsg', 'messages must be an array of [data, address?]');
     if (messages.length > 1024) throw argRangeError('sendmmsg', `at most 1024 messages, got ${messages.length}`);
+    if (this.#batch !== null) await this.#batch.drain(this);
     const io = this.#io;
     const batch = new MsgBatch(messages.length);
     const bufs: Bytes[] = [];
@@ -815,6 +896,7 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
    * The same buffers/meta/names can go straight to {@link trySendmmsg}.
    */
   tryRecvmmsg(buffers: Bytes[], meta: Int32Array, names: Buffer | null, flags = 0): number {
+    this.#batch?.refuseQueued('tryRecvmmsg');
     const fd = this.#io.fd;
     return fd < 0 ? -EBADF : binding.recvmmsg(fd, buffers, meta, names, checkFlags('tryRecvmmsg', flags) | DONTWAIT);
   }
@@ -825,6 +907,7 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
    * sent, or a negative errno.
    */
   trySendmmsg(buffers: Bytes[], meta: Int32Array, names: Buffer | null, count: number, flags = 0): number {
+    if (this.#batch !== null && !this.#batch.flushNow()) return -EAGAIN;
     const fd = this.#io.fd;
     return fd < 0 ? -EBADF : binding.sendmmsg(fd, buffers, meta, names, checkFlags('trySendmmsg', flags) | DONTWAIT, count);
   }
