@@ -75,11 +75,11 @@ CONFIGS.push(reuseport(2, true));
 // (default 3), each a full run of ROUNDS paired shuffled rounds, and reports
 // the median and range over the full runs: README.md's performance table.
 // Chosen so that one full run takes at most 8 minutes on a 2-core machine:
-// 39 jobs x 3 rounds x (2.5 s + about 0.9 s to check the machine is quiet,
-// start and stop the programs) = 6.6 min, plus at most 30 s of waiting for
+// 41 jobs x 3 rounds x (2.5 s + about 0.9 s to check the machine is quiet,
+// start and stop the programs) = 7.0 min, plus at most 30 s of waiting for
 // a quiet machine and 10% re-runs of noisy runs.
 const TCP_README = ['c-epoll', 'net-data', 'bsdsock-async', 'bsdsock-ready'];
-const UDP_README = ['c-udp', 'c-mmsg', 'dgram', 'bsdsock-dgram-async', 'bsdsock-dgram-ready', 'bsdsock-dgram-mmsg'];
+const UDP_README = ['c-udp', 'c-mmsg', 'dgram', 'bsdsock-dgram-async', 'bsdsock-dgram-batch', 'bsdsock-dgram-ready', 'bsdsock-dgram-mmsg'];
 const README_SET = {
   'tcp-pingpong-64x50': ['c-epoll', 'net-data', 'bsdsock-async', 'bsdsock-async-recv', 'bsdsock-ready', 'bsdsock-makefile'],
   'tcp-pingpong-64x1': ['c-epoll', 'net-data', 'bsdsock-async', 'bsdsock-async-recv'],

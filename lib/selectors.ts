@@ -359,16 +359,23 @@ export class DefaultSelector<T = unknown> {
       this.#events = new Int32Array(cap);
       this.#revents = new Int32Array(cap);
     }
+    // Datagrams that batching (Socket.setbatching) already took from the
+    // kernel leave the fd unreadable: they make the socket readable, and
+    // poll must not wait while any are queued.
+    let queued = 0;
     for (let i = 0; i < n; i++) {
       const k = entries[i].key;
       this.#fds[i] = k.fileobj.fileno();
       this.#events[i] = (k.events & EVENT_READ ? POLLIN : 0) | (k.events & EVENT_WRITE ? POLLOUT : 0);
+      if (k.events & EVENT_READ) queued += k.fileobj._batched();
     }
     const out: Array<[SelectorKey<T>, number]> = [];
-    if (binding.poll_fds(this.#fds.subarray(0, n), this.#events, this.#revents, ms) === 0) return out;
+    if (binding.poll_fds(this.#fds.subarray(0, n), this.#events, this.#revents, queued > 0 ? 0 : ms) === 0 && queued === 0) return out;
     for (let i = 0; i < n; i++) {
-      const ev = this.#revents[i] === 0 ? 0 : toEvents(this.#revents[i], entries[i].key.events);
-      if (ev !== 0) out.push([entries[i].key, ev]);
+      const k = entries[i].key;
+      let ev = this.#revents[i] === 0 ? 0 : toEvents(this.#revents[i], k.events);
+      if (k.events & EVENT_READ && k.fileobj._batched() > 0) ev |= EVENT_READ;
+      if (ev !== 0) out.push([k, ev]);
     }
     return out;
   }

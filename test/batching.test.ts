@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   Socket, socketpair, setdefaulttimeout, AF_INET, AF_INET6, AF_UNIX, SOCK_DGRAM, SOCK_STREAM,
   MSG_PEEK, MSG_TRUNC, MSG_DONTWAIT, MSG_OOB, MSG_ERRQUEUE, SOL_SOCKET, SO_RCVBUF, SocketError, type Address,
+  DefaultSelector, EVENT_READ,
 } from '../lib/index';
 import { binding } from '../lib/binding';
 import { b, cleanup, rejection, track } from './helpers';
@@ -559,5 +560,30 @@ describe('setbatching arguments', () => {
     }
     expect(String(await rejection(s.recvfrom(-1)))).toBe(String(await rejection(plain.recvfrom(-1))));
     expect(s._batched()).toBe(1);
+  });
+});
+
+describe('selectors and batching', () => {
+  it('a selector sees datagrams waiting in the batching queue (sync and async select)', async () => {
+    const rx = track(new Socket(AF_INET, SOCK_DGRAM));
+    rx.bind(['127.0.0.1', 0]);
+    const tx = track(new Socket(AF_INET, SOCK_DGRAM));
+    tx.bind(['127.0.0.1', 0]);
+    rx.setbatching(8);
+    for (const s of ['a', 'b', 'c']) tx.sendtoSync(b(s), rx.getsockname());
+    expect(rx.recvfromSync(5)[0].toString()).toBe('a');
+    const sel = new DefaultSelector();
+    sel.register(rx, EVENT_READ, 'rx');
+    expect(sel.selectSync(5).map(([k, ev]) => [k.data, ev])).toEqual([['rx', EVENT_READ]]);
+    expect(rx.recvSync(5).toString()).toBe('b');
+    expect((await sel.select(5)).map(([k, ev]) => [k.data, ev])).toEqual([['rx', EVENT_READ]]);
+    expect(rx.recvSync(5).toString()).toBe('c');
+    expect(sel.selectSync(0)).toEqual([]);
+    const waiting = sel.select(5);
+    for (const s of ['d', 'e']) tx.sendtoSync(b(s), rx.getsockname());
+    expect(rx.recvSync(5).toString()).toBe('d');
+    expect((await waiting).map(([k, ev]) => [k.data, ev])).toEqual([['rx', EVENT_READ]]);
+    expect(rx.recvSync(5).toString()).toBe('e');
+    sel.close();
   });
 });
