@@ -134,6 +134,8 @@ export class Batcher {
   #head = 0;
   #count = 0;
   #slots: Buffer[] | null = null;
+  /** The memory of the slots, one buffer (recvmmsg_slab cuts it natively). */
+  #mem: Buffer | null = null;
   #rmeta: Int32Array | null = null;
   #rnames: Buffer | null = null;
   #rwords: Int32Array | null = null;
@@ -294,7 +296,7 @@ export class Batcher {
       const syscall = SYSCALL[req.kind];
       const fd = this.ch.fdOr(syscall);
       if (this.#slots === null || this.#slots.length !== Math.max(this.vlen, 1)) this.#alloc();
-      const r = binding.recvmmsg(fd, this.#slots!, this.#rmeta!, this.#rnames, DONTWAIT);
+      const r = binding.recvmmsg_slab(fd, this.#mem!, SLOT, this.#slots!.length, this.#rmeta!, this.#rnames, DONTWAIT);
       if (r < 0) {
         if (r === NEG_EAGAIN) return AGAIN;
         throw socketError(-r, syscall);
@@ -310,6 +312,7 @@ export class Batcher {
   #alloc(): void {
     const n = Math.max(this.vlen, 1);
     const mem = Buffer.allocUnsafeSlow(n * SLOT);
+    this.#mem = mem;
     this.#slots = [];
     for (let i = 0; i < n; i++) this.#slots.push(mem.subarray(i * SLOT, (i + 1) * SLOT));
     this.#rmeta = new Int32Array(2 * n);

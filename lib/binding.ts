@@ -83,6 +83,7 @@ export interface Binding {
   sendmsg(fd: number, buffers: unknown[], ancdata: unknown[], flags: number, addr: unknown, family: number): number;
   recvmsg(fd: number, buffers: unknown[], ancbufsize: number, flags: number): unknown[] | number;
   recvmmsg(fd: number, buffers: unknown[], meta: Int32Array, names: Buffer | null, flags: number): number;
+  recvmmsg_slab(fd: number, slab: Uint8Array, slot: number, vlen: number, meta: Int32Array, names: Buffer | null, flags: number): number;
   sendmmsg(fd: number, buffers: unknown[], meta: Int32Array, names: Buffer | null, flags: number, count: number): number;
   sendfile(outFd: number, inFd: number, offset: number, count: number): number;
   CMSG_LEN(n: number): number;

@@ -9,7 +9,7 @@ import { binding } from '../lib/binding';
 import {
   Socket, SocketError, socketpair, ifNameindex, CMSG_LEN, CMSG_SPACE,
   AF_INET, AF_INET6, AF_UNIX, AF_PACKET, AF_VSOCK, AF_CAN, SOCK_DGRAM, SOCK_STREAM,
-  SOL_SOCKET, SCM_RIGHTS, MSG_CTRUNC, VMADDR_CID_ANY, VMADDR_CID_LOCAL,
+  SOL_SOCKET, SCM_RIGHTS, MSG_CTRUNC, MSG_DONTWAIT, VMADDR_CID_ANY, VMADDR_CID_LOCAL,
 } from '../lib/index';
 import { b, cleanup, rejection, track } from './helpers';
 
@@ -348,5 +348,30 @@ describe('item 13: thread-safe strerror, no leak when JS throws', () => {
     }
     expect(err).toEqual(new Error('setter says no'));
     expect(ifNameindex()).toEqual(before);
+  });
+});
+
+describe('recvmmsg_slab (batching): every argument checked before the syscall', () => {
+  it('a slab too small, a detached slab, a wrong meta or names: JS errors, never a write', () => {
+    const u = track(new Socket(AF_INET, SOCK_DGRAM));
+    u.bind(['127.0.0.1', 0]);
+    const fd = u.fileno();
+    const meta = new Int32Array(8);
+    const names = Buffer.alloc(4 * 128);
+    expect(() => binding.recvmmsg_slab(fd, new Uint8Array(100), 64, 4, meta, names, 0)).toThrow(new RangeError('slab must hold vlen slots'));
+    const slab = new Uint8Array(256);
+    structuredClone(slab.buffer, { transfer: [slab.buffer] });
+    expect(() => binding.recvmmsg_slab(fd, slab, 64, 4, meta, names, 0)).toThrow(
+      new TypeError('The "slab" argument must be a buffer that is not detached (its ArrayBuffer was transferred or detached)'),
+    );
+    expect(() => binding.recvmmsg_slab(fd, new Uint8Array(256), 64, 4, new Int16Array(8) as never, names, 0)).toThrow(TypeError);
+    expect(() => binding.recvmmsg_slab(fd, new Uint8Array(256), 64, 4, new Int32Array(6), names, 0)).toThrow(
+      new RangeError('meta must hold 2 entries per message'),
+    );
+    expect(() => binding.recvmmsg_slab(fd, new Uint8Array(256), 64, 4, meta, Buffer.alloc(100), 0)).toThrow(RangeError);
+    expect(() => binding.recvmmsg_slab(fd, new Uint8Array(256), 0, 4, meta, names, 0)).toThrow(RangeError);
+    expect(() => binding.recvmmsg_slab(fd, new Uint8Array(256), 64, 2 ** 40, meta, names, 0)).toThrow(RangeError);
+    expect(() => binding.recvmmsg_slab(fd, new Uint8Array(256), NaN, 4, meta, names, 0)).toThrow(TypeError);
+    expect(binding.recvmmsg_slab(fd, new Uint8Array(256), 64, 4, meta, names, MSG_DONTWAIT)).toBe(-os.constants.errno.EAGAIN);
   });
 });
