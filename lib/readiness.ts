@@ -32,7 +32,7 @@ import { AsyncResource } from 'node:async_hooks';
 import * as os from 'node:os';
 import { addon, binding } from './binding';
 import { socketError, SocketTimeoutError } from './errors';
-import { MSG_DONTWAIT } from './constants.generated';
+import { MSG_DONTWAIT, MSG_ERRQUEUE } from './constants.generated';
 
 /** uv_poll's readable / writable bits: the two directions a call waits for. */
 export const READ: number = binding.UV_READABLE;
@@ -41,6 +41,13 @@ const { POLLIN, POLLOUT } = binding.internal;
 const { EAGAIN, EBADF } = os.constants.errno;
 export const NEG_EAGAIN = -EAGAIN;
 const DONTWAIT: number = MSG_DONTWAIT ?? 0;
+/**
+ * A read of the error queue never blocks in the kernel: a blocking socket's
+ * recv(MSG_ERRQUEUE) on an empty queue is EAGAIN at once in Python (its fd
+ * is blocking, and the kernel returns EAGAIN). Here too, instead of waiting
+ * for POLLIN; with a timeout it waits, as CPython's poll loop does.
+ */
+const ERRQUEUE: number = MSG_ERRQUEUE ?? 0;
 /** setTimeout's longest delay (2**31-1 ms, ~24.8 days): longer waits re-arm. */
 const MAX_TIMER_MS = 0x7fffffff;
 
@@ -245,7 +252,7 @@ export class Channel {
       // An already aborted signal rejects even when the call could complete
       // (as fetch and events.once do).
       if (opts?.signal?.aborted) return Promise.reject(opts.signal.reason);
-      if (--engine.budget < 0 && this.timeout !== 0 && (flags & DONTWAIT) === 0) {
+      if (--engine.budget < 0 && this.timeout !== 0 && (flags & (DONTWAIT | ERRQUEUE)) === 0) {
         // Calls that complete at once resolve in microtasks: a loop of them
         // on a socket that always has data (a packet socket on a busy lo, a
         // UDP sender) would never let the event loop run timers or signals.
@@ -266,7 +273,7 @@ export class Channel {
     const v = op(this, a, b, flags);
     if (v !== AGAIN) return v;
     const timeout = this.timeout;
-    if (timeout === 0 || (flags & DONTWAIT) !== 0) throw socketError(EAGAIN, syscall, address);
+    if (timeout === 0 || (flags & DONTWAIT) !== 0 || (timeout === null && (flags & ERRQUEUE) !== 0)) throw socketError(EAGAIN, syscall, address);
     const events = dir === READ ? POLLIN : POLLOUT;
     const deadline = timeout === null ? 0 : performance.now() + timeout * 1000;
     for (;;) {
@@ -286,7 +293,9 @@ export class Channel {
    * an abort, or close). For a call whose first attempt was already made.
    */
   wait<T, A, B>(owner: object, dir: number, op: Op<T, A, B>, a: A, b: B, flags: number, syscall: string, opts?: IoOptions, address?: unknown): Promise<T> {
-    if (this.timeout === 0 || (flags & DONTWAIT) !== 0) return Promise.reject(socketError(EAGAIN, syscall, address));
+    if (this.timeout === 0 || (flags & DONTWAIT) !== 0 || (this.timeout === null && (flags & ERRQUEUE) !== 0)) {
+      return Promise.reject(socketError(EAGAIN, syscall, address));
+    }
     this.fdOr(syscall);
     const w = new Waiter(dir, op as Op<unknown, unknown, unknown>, a, b, flags, syscall, address);
     captured = w;

@@ -4,9 +4,9 @@
 // range, and the keep-alive of the loop. Issue 8 items 1 and 5-7.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Socket, SocketError, SocketTimeoutError, socketpair, fromfd, AF_INET, AF_UNIX, SOCK_STREAM, SOCK_DGRAM, MSG_DONTWAIT, SOL_SOCKET, SO_TYPE } from '../lib/index';
+import { Socket, SocketError, SocketTimeoutError, socketpair, fromfd, AF_INET, AF_UNIX, SOCK_STREAM, SOCK_DGRAM, MSG_DONTWAIT, MSG_ERRQUEUE, SOL_SOCKET, SO_TYPE } from '../lib/index';
 import { binding } from '../lib/binding';
 import { b, cleanup, rejection, settled, track } from './helpers';
 
@@ -327,5 +327,30 @@ describe('a loop of calls that always complete at once does not starve the event
     done = true;
     // Before the budget every recvfrom resolved in a microtask: no immediate ran.
     expect(turns).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('MSG_ERRQUEUE never waits on a blocking socket', () => {
+  it('an empty error queue is EAGAIN at once (sync and async), with a timeout a SocketTimeoutError: as Python', async () => {
+    const python = execFileSync('python3', ['-c', [
+      'import socket',
+      "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', 0))",
+      'try: s.recvmsg(64, 512, socket.MSG_ERRQUEUE)',
+      'except OSError as e: print(type(e).__name__, e.errno)',
+      's.settimeout(0.05)',
+      'try: s.recvmsg(64, 512, socket.MSG_ERRQUEUE)',
+      'except OSError as e: print(type(e).__name__)',
+      's.close()',
+    ].join('\n')], { encoding: 'utf8' });
+    expect(python).toBe(`BlockingIOError ${EAGAIN}\nTimeoutError\n`);
+    const u = track(new Socket(AF_INET, SOCK_DGRAM));
+    u.bind(['127.0.0.1', 0]);
+    expect(u.gettimeout()).toBe(null);
+    expect(() => u.recvmsgSync(64, 512, MSG_ERRQUEUE)).toThrow(expect.objectContaining({ code: 'EAGAIN' }));
+    await expect(u.recvmsg(64, 512, MSG_ERRQUEUE)).rejects.toMatchObject({ code: 'EAGAIN' });
+    expect(() => u.recvSync(64, MSG_ERRQUEUE)).toThrow(expect.objectContaining({ code: 'EAGAIN' }));
+    u.settimeout(0.05);
+    expect(() => u.recvmsgSync(64, 512, MSG_ERRQUEUE)).toThrow(SocketTimeoutError);
+    await expect(u.recvmsg(64, 512, MSG_ERRQUEUE)).rejects.toBeInstanceOf(SocketTimeoutError);
   });
 });
