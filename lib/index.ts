@@ -80,10 +80,6 @@ export const Socket: SocketConstructor = SocketClass;
  */
 export type Socket<A extends Address = Address, From extends A | null = A | null> = SocketClass<A, From>;
 export type { SocketOf, SocketConstructor } from './socket';
-// The class itself, as a type: exported so that typedoc converts it and can
-// follow the other modules' references to it; it is @internal there, its
-// page being the `Socket` above.
-export type { Socket as SocketClass } from './socket';
 export { SocketStream } from './makefile';
 export type { MakefileOptions } from './makefile';
 export { SSLContext, SSLSocket, Purpose, createDefaultContext, CERT_NONE, CERT_OPTIONAL, CERT_REQUIRED } from './tls';
