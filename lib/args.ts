@@ -82,3 +82,18 @@ export function checkTimeout(call: string, t: unknown): number | null {
 export function checkFd(call: string, v: unknown): number {
   return checkInt(call, 'fd', v, 0, 0x7fffffff);
 }
+
+/**
+ * The `signal` of a call's options (`{ signal?: AbortSignal }`), checked:
+ * options that are not an object, or a signal that is not an AbortSignal,
+ * are a TypeError naming the call (as Node's own APIs do), not an engine
+ * error from reading `.aborted` off it.
+ */
+export function signalOf(call: string, opts: unknown): AbortSignal | undefined {
+  if (opts === undefined) return undefined;
+  if (opts === null || typeof opts !== 'object') throw argTypeError(call, `options must be an object, not ${describe(opts)}`);
+  const signal = (opts as { signal?: unknown }).signal;
+  if (signal === undefined) return undefined;
+  if (!(signal instanceof AbortSignal)) throw argTypeError(call, `options.signal must be an AbortSignal, not ${describe(signal)}`);
+  return signal;
+}

@@ -42,7 +42,7 @@ import { socketError, SocketError, SocketTimeoutError } from './errors';
 import { AGAIN, NEG_EAGAIN, READ, WRITE, type Again, type Channel, type IoOptions, type Op } from './readiness';
 import { AF_INET, AF_INET6, SOCK_DGRAM, MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, MSG_ERRQUEUE, SOL_IP, IP_RECVERR, IPPROTO_IPV6, IPV6_RECVERR } from './constants.generated';
 import { familyName, kindName } from './constants';
-import { checkBytes, checkFlags, checkInt, checkSize } from './args';
+import { checkBytes, checkFlags, checkInt, checkSize, signalOf } from './args';
 import type { Bytes } from './socket';
 
 const { EBADF, EINVAL, EAFNOSUPPORT, EDESTADDRREQ, EOPNOTSUPP } = os.constants.errno;
@@ -227,7 +227,8 @@ export class Batcher {
       const req = this.#req(kind, buffer, size);
       const f = checkFlags(SYSCALL[kind], flags);
       if (this.#count > this.#head) {
-        if (opts?.signal?.aborted) return Promise.reject(opts.signal.reason);
+        const signal = signalOf(SYSCALL[kind], opts);
+        if (signal?.aborted) return Promise.reject(signal.reason);
         const v = this.#serve(req, f);
         return v === undefined ? undefined : Promise.resolve(v);
       }
@@ -432,7 +433,12 @@ export class Batcher {
   };
 
   #queue(owner: object, data: Bytes | null, addr: Address | null, flags: number, syscall: string, opts: IoOptions | undefined): Promise<number> {
-    const signal = opts?.signal;
+    let signal: AbortSignal | undefined;
+    try {
+      signal = signalOf(syscall, opts);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     if (signal?.aborted) return Promise.reject(signal.reason);
     const it: Outgoing = { data, addr, flags, syscall, signal, resolve: undefined!, reject: undefined! };
     captured = it;

@@ -32,6 +32,7 @@ import { AsyncResource } from 'node:async_hooks';
 import * as os from 'node:os';
 import { addon, binding } from './binding';
 import { socketError, SocketTimeoutError } from './errors';
+import { signalOf } from './args';
 import { MSG_DONTWAIT, MSG_ERRQUEUE } from './constants.generated';
 
 /** uv_poll's readable / writable bits: the two directions a call waits for. */
@@ -251,7 +252,7 @@ export class Channel {
     try {
       // An already aborted signal rejects even when the call could complete
       // (as fetch and events.once do).
-      if (opts?.signal?.aborted) return Promise.reject(opts.signal.reason);
+      if (opts !== undefined && signalOf(syscall, opts)?.aborted) return Promise.reject(opts.signal!.reason);
       if (--engine.budget < 0 && this.timeout !== 0 && (flags & (DONTWAIT | ERRQUEUE)) === 0) {
         // Calls that complete at once resolve in microtasks: a loop of them
         // on a socket that always has data (a packet socket on a busy lo, a
@@ -301,7 +302,7 @@ export class Channel {
     captured = w;
     const promise = new Promise<T>(capture as (resolve: (v: T) => void, reject: (e: unknown) => void) => void);
     captured = null;
-    const signal = opts?.signal;
+    const signal = signalOf(syscall, opts);
     if (signal !== undefined) {
       if (signal.aborted) return Promise.reject(signal.reason);
       w.signal = signal;

@@ -20,6 +20,7 @@
  */
 import { binding } from './binding';
 import { Socket } from './socket';
+import { signalOf } from './args';
 
 /**
  * The socket is readable (data, a pending connection, EOF or an error to collect). Python's `selectors.EVENT_READ`.
@@ -223,7 +224,7 @@ export class DefaultSelector<T = unknown> {
       this.#checkOpen();
       const t = checkSelectTimeout(timeout);
       if (this.#pending !== null) throw new Error('select() is already waiting on this selector');
-      const signal = opts?.signal;
+      const signal = signalOf('select', opts);
       if (signal?.aborted) return Promise.reject(signal.reason);
       const now = this.#pollNow(0);
       if (now.length > 0 || t === 0) return Promise.resolve(now);

@@ -20,7 +20,7 @@ import { AF_INET, AF_UNIX, SOCK_STREAM, SOL_SOCKET, SO_ERROR, SO_DOMAIN, SO_TYPE
 import { familyName, kindName } from './constants';
 import { SocketStream, type MakefileOptions } from './makefile';
 import { AGAIN, Channel, NEG_EAGAIN, READ, WRITE, check, type Again, type IoOptions, type Op } from './readiness';
-import { argRangeError, argTypeError, checkBytes, checkFd, checkFlags, checkInt, checkSize, checkTimeout } from './args';
+import { argRangeError, argTypeError, checkBytes, checkFd, checkFlags, checkInt, checkSize, checkTimeout, signalOf } from './args';
 import { Batcher, Kind, checkBatching } from './batching';
 
 export type { IoOptions } from './readiness';
@@ -560,7 +560,8 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
   async connect(address: Address, opts?: IoOptions): Promise<void> {
     const io = this.#io;
     io.fdOr('connect');
-    if (opts?.signal?.aborted) throw opts.signal.reason;
+    const signal = signalOf('connect', opts);
+    if (signal?.aborted) throw signal.reason;
     const a = resolveAddress(io.family, io.type, address);
     const addr = a instanceof Promise ? await a : a;
     if (!this.#connectStart(addr)) return;
@@ -731,7 +732,7 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
       checkBytes('sendall', 'data', data);
       flags = checkFlags('sendall', flags);
       const io = this.#io;
-      if (opts?.signal?.aborted) return Promise.reject(opts.signal.reason);
+      if (opts !== undefined && signalOf('sendall', opts)?.aborted) return Promise.reject(opts.signal!.reason);
       const r = binding.send(io.fdOr('send'), data, flags | DONTWAIT);
       if (r === data.byteLength) return DONE;
       if (r < 0 && r !== NEG_EAGAIN) throw socketError(-r, 'send');
@@ -851,9 +852,12 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
   recvmmsg(buffers: Bytes[], flags?: number, opts?: IoOptions): Promise<Array<[number, From]>>;
   async recvmmsg(buffers: Bytes[], flags = 0, opts?: IoOptions): Promise<Array<[number, Address | null]>> {
     checkMsgBuffers('recvmmsg', buffers);
+    // A real array of the checked length (a Proxy's length may change between reads).
+    const list = Array.prototype.slice.call(buffers) as Bytes[];
+    checkMsgBuffers('recvmmsg', list);
     this.#batch?.refuseQueued('recvmmsg');
-    const batch = new MsgBatch(buffers.length);
-    return batch.results(await this.#io.call(this, READ, opRecvmmsg, buffers, batch, checkFlags('recvmmsg', flags), 'recvmmsg', opts));
+    const batch = new MsgBatch(list.length);
+    return batch.results(await this.#io.call(this, READ, opRecvmmsg, list, batch, checkFlags('recvmmsg', flags), 'recvmmsg', opts));
   }
   /**
    * sendmmsg(2): several datagrams in one syscall, each `[data, address?]`
@@ -862,15 +866,18 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
    */
   async sendmmsg(messages: Array<[Bytes, Address?]>, flags = 0, opts?: IoOptions): Promise<number> {
     if (!Array.isArray(messages)) throw argTypeError('sendmmsg', 'messages must be an array of [data, address?]');
-    if (messages.length > 1024) throw argRangeError('sendmmsg', `at most 1024 messages, got ${messages.length}`);
+    const count: unknown = messages.length;
+    if (!(typeof count === 'number' && count >= 0 && count <= 1024)) throw argRangeError('sendmmsg', `at most 1024 messages, got ${String(count)}`);
     if (this.#batch !== null) await this.#batch.drain(this);
     const io = this.#io;
-    const batch = new MsgBatch(messages.length);
+    const batch = new MsgBatch(count as number);
     const bufs: Bytes[] = [];
     let last: unknown = undefined;
     let lastPacked: Buffer | null = null;
-    for (let i = 0; i < messages.length; i++) {
-      const [data, address] = messages[i];
+    for (let i = 0; i < (count as number); i++) {
+      const m: unknown = messages[i];
+      if (!Array.isArray(m)) throw argTypeError('sendmmsg', `messages[${i}] must be [data, address?]`);
+      const [data, address] = m as [Bytes, Address?];
       checkBytes('sendmmsg', `messages[${i}][0]`, data);
       bufs.push(data);
       batch.meta[2 * i] = data.byteLength;
@@ -937,6 +944,8 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
    * `closeSocket` to close the socket with the stream).
    */
   makefile(mode = 'r', opts: MakefileOptions = {}): SocketStream {
+    if (typeof mode !== 'string') throw argTypeError('makefile', `mode must be a string such as 'rb' or 'rw', not ${typeof mode}`);
+    if (opts === null || typeof opts !== 'object') throw argTypeError('makefile', `options must be an object, not ${opts === null ? 'null' : typeof opts}`);
     this.#io.fdOr('makefile');
     return new SocketStream(this, mode, opts);
   }
@@ -1017,9 +1026,10 @@ function errnoOf(e: unknown): number {
 function checkMsgBuffers(call: string, buffers: unknown): asserts buffers is Bytes[] {
   if (!Array.isArray(buffers)) throw argTypeError(call, 'buffers must be an array of bytes');
   // IOV_MAX / UIO_MAXIOV: checked before the walk, which a sparse array of
-  // length 2**32-1 would make take minutes.
-  if (buffers.length > 1024) throw argRangeError(call, `at most 1024 buffers, got ${buffers.length}`);
-  for (let i = 0; i < buffers.length; i++) checkBytes(call, `buffers[${i}]`, buffers[i]);
+  // length 2**32-1 would make take minutes. Read once: a Proxy may say -1.
+  const n: unknown = buffers.length;
+  if (!(typeof n === 'number' && n >= 0 && n <= 1024)) throw argRangeError(call, `at most 1024 buffers, got ${String(n)}`);
+  for (let i = 0; i < n; i++) checkBytes(call, `buffers[${i}]`, buffers[i]);
 }
 
 /**

@@ -413,3 +413,48 @@ describe('bad input: TypeError / RangeError before any syscall, never a crash', 
     }
   });
 });
+
+describe('options and message arrays of the wrong shape are TypeErrors naming the call (fuzzer soft findings)', () => {
+  it('a signal that is not an AbortSignal, or options that are not an object', async () => {
+    const [a, c] = socketpair(AF_UNIX, SOCK_STREAM);
+    try {
+      for (const opts of [{ signal: {} }, { signal: null }, { signal: 5 }, { signal: { aborted: false } }]) {
+        const e = (await a.recv(8, 0, opts as never).catch((x: unknown) => x)) as TypeError & { code: string };
+        expect(e).toBeInstanceOf(TypeError);
+        expect(e.code).toBe('ERR_INVALID_ARG_TYPE');
+        expect(e.message).toMatch(/^recv\(\): options\.signal must be an AbortSignal, not /);
+      }
+      await expect(a.recvInto(Buffer.alloc(4), 0, 0, null as never)).rejects.toThrow('recv(): options must be an object, not null');
+      await expect(a.sendall(b('x'), 0, { signal: 1 } as never)).rejects.toThrow('sendall(): options.signal must be an AbortSignal, not 1');
+      await expect(a.accept({ signal: {} } as never)).rejects.toThrow(/^accept\(\): options\.signal must be an AbortSignal/);
+      c.settimeout(0);
+      expect(() => c.recvSync(8)).toThrow(expect.objectContaining({ code: 'EAGAIN' })); // nothing was sent
+    } finally {
+      a.close();
+      c.close();
+    }
+  });
+
+  it('sendmmsg messages that are not [data, address?] pairs, and a Proxy whose length is -1', async () => {
+    const u = new Socket(AF_INET, SOCK_DGRAM);
+    try {
+      await expect(u.sendmmsg([1, 2] as never)).rejects.toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: 'sendmmsg(): messages[0] must be [data, address?]' }));
+      const bad = new Proxy([] as unknown[], { get: (t, k) => (k === 'length' ? -1 : Reflect.get(t, k)) });
+      await expect(u.sendmmsg(bad as never)).rejects.toThrow(/^sendmmsg\(\): at most 1024 messages, got -1$/);
+      await expect(u.recvmmsg(bad as never)).rejects.toThrow(/^recvmmsg\(\): at most 1024 buffers, got -1$/);
+    } finally {
+      u.close();
+    }
+  });
+
+  it('makefile with a mode that is not a string, or null options', () => {
+    const [a, c] = socketpair(AF_UNIX, SOCK_STREAM);
+    try {
+      expect(() => a.makefile(5 as never)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: "makefile(): mode must be a string such as 'rb' or 'rw', not number" }));
+      expect(() => a.makefile('rb', null as never)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: 'makefile(): options must be an object, not null' }));
+    } finally {
+      a.close();
+      c.close();
+    }
+  });
+});
