@@ -35,7 +35,7 @@ const { F_GETFD, F_SETFD, FD_CLOEXEC, F_GETFL, F_SETFL, O_NONBLOCK } = binding.i
 const { EAGAIN, EINPROGRESS, EBADF, EINVAL, EBUSY } = os.constants.errno;
 const DONTWAIT: number = MSG_DONTWAIT ?? 0;
 const NOFLAGS = 0;
-/** Where binding.recvfrom_into and binding.accept leave the count / the new fd. */
+/** Where binding.recvfrom_into and binding.accept leave the count / the new fd ([0]), and binding.send the byte count it was given ([1]). */
 const RESULT: Int32Array = binding.result;
 
 let defaultTimeout: number | null = null;
@@ -734,7 +734,7 @@ export class Socket<A extends Address = Address, From extends A | null = A | nul
       const io = this.#io;
       if (opts !== undefined && signalOf('sendall', opts)?.aborted) return Promise.reject(opts.signal!.reason);
       const r = binding.send(io.fdOr('send'), data, flags | DONTWAIT);
-      if (r === data.byteLength) return DONE;
+      if (r === RESULT[1]) return DONE; // all of it (send leaves the byte count given there)
       if (r < 0 && r !== NEG_EAGAIN) throw socketError(-r, 'send');
       return io.wait(this, WRITE, opSendRest, { view: u8(data), sent: Math.max(r, 0) }, undefined, flags, 'sendall', opts);
     } catch (e) {

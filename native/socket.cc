@@ -249,6 +249,10 @@ static Napi::Value Send(const Napi::CallbackInfo& info) {
   int fd = ArgInt(info, 0, "fd");
   Bytes b = ArgBytes(info, 1, "data");
   int flags = ArgIntOr(info, 2, "flags", 0) | kSendFlags;
+  // The byte count given, for sendall's "all of it went" test (result[1]):
+  // reading data.byteLength in JS was a megamorphic load. INT32_MIN (never
+  // a result) for more than 2 GiB, which one send never takes whole.
+  GetData(env)->result[1] = b.len > static_cast<size_t>(INT32_MAX) ? INT32_MIN : static_cast<int32_t>(b.len);
   return Num(env, RETRY_NEG(send(fd, b.data, b.len, flags)));
 }
 
