@@ -66,6 +66,24 @@ AddonData* GetData(Napi::Env env);
 [[noreturn]] void ThrowType(Napi::Env env, const char* msg);
 [[noreturn]] void ThrowRange(Napi::Env env, const char* msg);
 
+// Flags every send adds: no SIGPIPE, the error is EPIPE (where there is no
+// MSG_NOSIGNAL, SO_NOSIGPIPE is set at creation instead).
+#ifdef MSG_NOSIGNAL
+inline constexpr int kSendFlags = MSG_NOSIGNAL;
+#else
+inline constexpr int kSendFlags = 0;
+#endif
+
+// The one EINTR idiom: call f() again while it fails with EINTR; its result,
+// or -errno. Not for close(2), whose fd is gone even when it says EINTR.
+template <typename F>
+inline long RetryNeg(F f) {
+  long r;
+  do r = static_cast<long>(f());
+  while (r == -1 && errno == EINTR);
+  return r == -1 ? -static_cast<long>(errno) : r;
+}
+
 // Argument checks: a wrong type is a TypeError naming the argument, never a
 // crash, never a silent coercion.
 //

@@ -15,11 +15,6 @@
 
 namespace bsdsock {
 
-#ifdef MSG_NOSIGNAL
-static constexpr int kSendFlags = MSG_NOSIGNAL;
-#else
-static constexpr int kSendFlags = 0;
-#endif
 #ifdef MSG_CMSG_CLOEXEC
 // Received fds (SCM_RIGHTS) are close-on-exec from birth, as every fd here.
 static constexpr int kRecvmsgFlags = MSG_CMSG_CLOEXEC;
@@ -115,10 +110,7 @@ static Napi::Value Sendmsg(const Napi::CallbackInfo& info) {
       CopyBytes(CMSG_DATA(c), items[i].bytes.data, items[i].bytes.len);
     }
   }
-  ssize_t r;
-  do r = sendmsg(fd, &msg, flags);
-  while (r == -1 && errno == EINTR);
-  return Napi::Number::New(env, r == -1 ? -errno : static_cast<double>(r));
+  return Napi::Number::New(env, static_cast<double>(RetryNeg([&] { return sendmsg(fd, &msg, flags); })));
 }
 
 // recvmsg(fd, buffers, ancbufsize, flags) -> [nbytes, ancdata, msg_flags, address] | -errno
@@ -147,10 +139,8 @@ static Napi::Value Recvmsg(const Napi::CallbackInfo& info) {
     msg.msg_control = control.data();
     msg.msg_controllen = control.size();
   }
-  ssize_t r;
-  do r = recvmsg(fd, &msg, flags);
-  while (r == -1 && errno == EINTR);
-  if (r == -1) return Napi::Number::New(env, -errno);
+  long r = RetryNeg([&] { return recvmsg(fd, &msg, flags); });
+  if (r < 0) return Napi::Number::New(env, static_cast<double>(r));
 
   // The received cmsgs, collected before any JS value is made. Walked by
   // offsets within the control buffer, never by pointers past its end
@@ -251,10 +241,8 @@ static Napi::Value Recvmmsg(const Napi::CallbackInfo& info) {
   Batch b = BatchArgs(info, &n);
   for (uint32_t i = 0; i < n; i++)
     if (b.names) b.msgs[i].msg_hdr.msg_namelen = kSlot;
-  int r;
-  do r = recvmmsg(fd, b.msgs.data(), n, flags, nullptr);
-  while (r == -1 && errno == EINTR);
-  if (r == -1) return Napi::Number::New(info.Env(), -errno);
+  long r = RetryNeg([&] { return recvmmsg(fd, b.msgs.data(), n, flags, nullptr); });
+  if (r < 0) return Napi::Number::New(info.Env(), static_cast<double>(r));
   for (int i = 0; i < r; i++) {
     b.meta[2 * i] = static_cast<int32_t>(b.msgs[i].msg_len);
     b.meta[2 * i + 1] = b.names ? static_cast<int32_t>(b.msgs[i].msg_hdr.msg_namelen) : 0;
@@ -297,10 +285,8 @@ static Napi::Value RecvmmsgSlab(const Napi::CallbackInfo& info) {
       msgs[i].msg_hdr.msg_namelen = kSlot;
     }
   }
-  int r;
-  do r = recvmmsg(fd, msgs.data(), n, flags, nullptr);
-  while (r == -1 && errno == EINTR);
-  if (r == -1) return Napi::Number::New(env, -errno);
+  long r = RetryNeg([&] { return recvmmsg(fd, msgs.data(), n, flags, nullptr); });
+  if (r < 0) return Napi::Number::New(env, static_cast<double>(r));
   int32_t* m = reinterpret_cast<int32_t*>(meta.data);
   for (int i = 0; i < r; i++) {
     m[2 * i] = static_cast<int32_t>(msgs[i].msg_len);
@@ -328,10 +314,7 @@ static Napi::Value Sendmmsg(const Napi::CallbackInfo& info) {
     b.msgs[i].msg_hdr.msg_namelen = static_cast<socklen_t>(alen);
     if (alen == 0) b.msgs[i].msg_hdr.msg_name = nullptr;
   }
-  int r;
-  do r = sendmmsg(fd, b.msgs.data(), n, flags);
-  while (r == -1 && errno == EINTR);
-  return Napi::Number::New(env, r == -1 ? -errno : r);
+  return Napi::Number::New(env, static_cast<double>(RetryNeg([&] { return sendmmsg(fd, b.msgs.data(), n, flags); })));
 }
 
 // sendfile(out_fd, in_fd, offset, count) -> bytes sent | -errno
@@ -341,12 +324,7 @@ static Napi::Value Sendfile(const Napi::CallbackInfo& info) {
   int64_t off = ArgInt64(info, 2, "offset"), count = ArgInt64(info, 3, "count");
   if (off < 0 || count < 0) ThrowRange(env, "offset and count must not be negative");
   off_t o = static_cast<off_t>(off);
-  long r = WithNonblock(out, [&]() -> long {
-    ssize_t n;
-    do n = sendfile(out, in, &o, static_cast<size_t>(count));
-    while (n == -1 && errno == EINTR);
-    return n == -1 ? -errno : n;
-  });
+  long r = WithNonblock(out, [&]() -> long { return RetryNeg([&] { return sendfile(out, in, &o, static_cast<size_t>(count)); }); });
   return Napi::Number::New(env, static_cast<double>(r));
 }
 #endif

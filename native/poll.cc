@@ -234,11 +234,8 @@ static int32_t CompletionRead(napi_env env, PollState* st, PollHandle* ph) {
   size_t bytes = length * TypedArrayElementSize(type);
   size_t n = ph->into_n == 0 ? bytes : ph->into_n;
   if (n > bytes || n == 0) return kNoRead;
-  ssize_t r;
-  do r = recv(ph->fd, data, n, MSG_DONTWAIT);
-  while (r == -1 && errno == EINTR);
-  if (r < 0) return -errno;
-  return r > INT32_MAX ? INT32_MAX : static_cast<int32_t>(r);  // MAX_RW_COUNT < 2^31 anyway
+  long r = RetryNeg([&] { return recv(ph->fd, data, n, MSG_DONTWAIT); });
+  return r > INT32_MAX ? INT32_MAX : static_cast<int32_t>(r);  // -errno, or a count: MAX_RW_COUNT < 2^31 anyway
 }
 
 // The check phase right after libuv's poll phase: hand every queued event to

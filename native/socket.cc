@@ -23,20 +23,6 @@
 
 namespace bsdsock {
 
-#ifdef MSG_NOSIGNAL
-static constexpr int kSendFlags = MSG_NOSIGNAL;
-#else
-static constexpr int kSendFlags = 0;  // SO_NOSIGPIPE is set at creation instead
-#endif
-
-// Retry a syscall while it fails with EINTR; -errno on failure.
-#define RETRY_NEG(expr)                     \
-  ({                                        \
-    long r_;                                \
-    do r_ = (expr);                         \
-    while (r_ == -1 && errno == EINTR);     \
-    r_ == -1 ? -static_cast<long>(errno) : r_; \
-  })
 
 static Napi::Number Num(Napi::Env env, double v) { return Napi::Number::New(env, v); }
 
@@ -130,13 +116,13 @@ static Napi::Value Accept(const Napi::CallbackInfo& info) {
   int fl = fcntl(fd, F_GETFL);
   if (fl != -1 && !(fl & O_NONBLOCK)) {
     pollfd p{fd, POLLIN, 0};
-    long n = RETRY_NEG(poll(&p, 1, 0));
+    long n = RetryNeg([&] { return poll(&p, 1, 0); });
     if (n == 0) return Num(env, -EAGAIN);
   }
 #ifdef __linux__
-  long r = RETRY_NEG(accept4(fd, sa.sa(), &sa.len, SOCK_NONBLOCK | SOCK_CLOEXEC));
+  long r = RetryNeg([&] { return accept4(fd, sa.sa(), &sa.len, SOCK_NONBLOCK | SOCK_CLOEXEC); });
 #else
-  long r = RETRY_NEG(accept(fd, sa.sa(), &sa.len));
+  long r = RetryNeg([&] { return accept(fd, sa.sa(), &sa.len); });
   if (r >= 0 && SetFdFlags(static_cast<int>(r)) == -1) {
     int e = errno;
     close(static_cast<int>(r));
@@ -253,7 +239,7 @@ static Napi::Value Send(const Napi::CallbackInfo& info) {
   // reading data.byteLength in JS was a megamorphic load. INT32_MIN (never
   // a result) for more than 2 GiB, which one send never takes whole.
   GetData(env)->result[1] = b.len > static_cast<size_t>(INT32_MAX) ? INT32_MIN : static_cast<int32_t>(b.len);
-  return Num(env, RETRY_NEG(send(fd, b.data, b.len, flags)));
+  return Num(env, RetryNeg([&] { return send(fd, b.data, b.len, flags); }));
 }
 
 // sendto(fd, data, flags, address, family) -> bytes sent | -errno
@@ -267,7 +253,7 @@ static Napi::Value Sendto(const Napi::CallbackInfo& info) {
   SockAddr sa;
   ParseSockaddr(env, ArgInt(info, 4, "family"), info[3], &sa);
   Bytes b = ArgBytes(info, 1, "data");
-  return Num(env, RETRY_NEG(sendto(fd, b.data, b.len, flags, sa.sa(), sa.len)));
+  return Num(env, RetryNeg([&] { return sendto(fd, b.data, b.len, flags, sa.sa(), sa.len); }));
 }
 
 // The byte count to read into `b`: nbytes 0 means the whole buffer; more
@@ -286,7 +272,7 @@ static Napi::Value RecvInto(const Napi::CallbackInfo& info) {
   Bytes b = ArgBytes(info, 1, "buffer");
   size_t n = ReadSize(info, 2, b);
   int flags = ArgIntOr(info, 3, "flags", 0);
-  return Num(env, RETRY_NEG(recv(fd, b.data, n, flags)));
+  return Num(env, RetryNeg([&] { return recv(fd, b.data, n, flags); }));
 }
 
 // recvfrom_into(fd, buffer, nbytes, flags) -> address | -errno, the count in
@@ -300,7 +286,7 @@ static Napi::Value RecvfromInto(const Napi::CallbackInfo& info) {
   SockAddr sa;
   sa.len = sizeof sa.storage;
   memset(&sa.storage, 0, sizeof(sa_family_t));
-  long r = RETRY_NEG(recvfrom(fd, b.data, n, flags, sa.sa(), &sa.len));
+  long r = RetryNeg([&] { return recvfrom(fd, b.data, n, flags, sa.sa(), &sa.len); });
   if (r < 0) return Num(env, r);
   GetData(env)->result[0] = static_cast<int32_t>(r);
   return MakeSockaddr(env, sa.sa(), sa.len);
@@ -314,7 +300,7 @@ static Napi::Value Fcntl(const Napi::CallbackInfo& info) {
     case F_GETFD: case F_SETFD: case F_GETFL: case F_SETFL: break;
     default: ThrowRange(env, "fcntl: only F_GETFD, F_SETFD, F_GETFL and F_SETFL are supported");
   }
-  long r = RETRY_NEG(fcntl(fd, cmd, arg));
+  long r = RetryNeg([&] { return fcntl(fd, cmd, arg); });
   if (r < 0) ThrowErrno(env, static_cast<int>(-r), "fcntl");
   return Num(env, r);
 }
