@@ -10,7 +10,7 @@
  */
 import type { Bytes } from './socket';
 
-function describe(v: unknown): string {
+export function describe(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v) + (typeof v === 'bigint' ? 'n' : '');
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
   if (v === null) return 'null';

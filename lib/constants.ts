@@ -6,6 +6,7 @@
  * @module
  */
 import { binding } from './binding';
+import { argTypeError, describe } from './args';
 
 export * from './constants.generated';
 
@@ -55,6 +56,7 @@ export const SocketKind = table('SOCK_', ['SOCK_STREAM', 'SOCK_DGRAM', 'SOCK_RAW
  * @group Constants
  */
 export function familyName(family: number): string {
+  if (typeof family !== 'number') throw argTypeError('familyName', `family must be a number, not ${describe(family)}`);
   return (AddressFamily as Record<number, string>)[family] ?? String(family);
 }
 
@@ -63,5 +65,6 @@ export function familyName(family: number): string {
  * @group Constants
  */
 export function kindName(type: number): string {
+  if (typeof type !== 'number') throw argTypeError('kindName', `type must be a number, not ${describe(type)}`);
   return (SocketKind as Record<number, string>)[type] ?? String(type);
 }

@@ -6,6 +6,7 @@
  */
 import { Socket, type SocketOf } from './socket';
 import { GaiError, SocketError, formatAddress } from './errors';
+import { argTypeError } from './args';
 import { getaddrinfo, getaddrinfoSync } from './netdb';
 import { resolveAddress, type Address } from './address';
 import {
@@ -65,6 +66,8 @@ export class CreateConnectionError extends AggregateError {
 
   /** `tried[i]` is the sockaddr that attempt `i` was connecting to. */
   constructor(address: unknown, errors: AttemptError[], tried: unknown[]) {
+    if (!Array.isArray(errors) || errors.length === 0) throw argTypeError('new CreateConnectionError', 'errors must be a non-empty array of errors');
+    if (!Array.isArray(tried)) throw argTypeError('new CreateConnectionError', 'tried must be an array of addresses');
     const each = errors.map((e, i) => `${formatAddress(tried[i])} ${e.code}`).join(', ');
     super(errors, `createConnection to ${formatAddress(address)} failed: ${each}`);
     const last = errors[errors.length - 1];

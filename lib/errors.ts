@@ -7,6 +7,7 @@
 import * as os from 'node:os';
 import * as util from 'node:util';
 import { binding } from './binding';
+import { argTypeError, describe } from './args';
 
 const errnoNames = new Map<number, string>();
 for (const [name, value] of Object.entries(os.constants.errno)) {
@@ -22,6 +23,14 @@ export function errnoCode(errno: number): string {
 
 /** Formats an address the way it is printed in messages: `127.0.0.1:80`, `[::1]:80`, a path. */
 export function formatAddress(address: unknown): string {
+  try {
+    return formatAddressOf(address);
+  } catch {
+    return '<address>'; // a revoked Proxy, say: the message must still be made
+  }
+}
+
+function formatAddressOf(address: unknown): string {
   if (Array.isArray(address) && typeof address[0] === 'string' && typeof address[1] === 'number') {
     return address[0].includes(':') ? `[${address[0]}]:${address[1]}` : `${address[0]}:${address[1]}`;
   }
@@ -46,6 +55,13 @@ export function formatAddress(address: unknown): string {
  * ```
  * @group Errors
  */
+/** An error class's constructor argument of the wrong type: TypeError naming the class (the error must not fail obscurely). */
+function need(cls: string, what: string, v: unknown, type: 'integer' | 'string', optional = false): void {
+  if (optional && v === undefined) return;
+  if (type === 'integer' ? typeof v === 'number' && Number.isInteger(v) : typeof v === 'string') return;
+  throw argTypeError(`new ${cls}`, `${what} must be ${type === 'integer' ? 'an integer' : 'a string'}, not ${describe(v)}`);
+}
+
 export class SocketError extends Error {
   /** The errno name, e.g. `'ECONNREFUSED'`. */
   readonly code: string;
@@ -57,6 +73,9 @@ export class SocketError extends Error {
   readonly address?: unknown;
 
   constructor(errno: number, syscall: string, address?: unknown, message?: string) {
+    need('SocketError', 'errno', errno, 'integer');
+    need('SocketError', 'syscall', syscall, 'string');
+    need('SocketError', 'message', message, 'string', true);
     const code = errnoCode(errno);
     const where = address === undefined ? '' : ` ${formatAddress(address)}`;
     super(message ?? `${syscall} ${code}: ${binding.strerror(errno)}${where}`);
@@ -76,6 +95,7 @@ export class SocketError extends Error {
  */
 export class SocketTimeoutError extends SocketError {
   constructor(syscall: string, address?: unknown) {
+    need('SocketTimeoutError', 'syscall', syscall, 'string');
     super(os.constants.errno.ETIMEDOUT, syscall, address, `${syscall} timed out${address === undefined ? '' : ` ${formatAddress(address)}`}`);
     this.name = 'SocketTimeoutError';
   }
@@ -93,6 +113,8 @@ export class SSLError extends SocketError {
   /** OpenSSL's short reason (`'wrong version number'`), when it gave one: Python's `SSLError.reason`. */
   readonly reason?: string;
   constructor(message: string, syscall: string, code: string | undefined, cause: unknown) {
+    need('SSLError', 'message', message, 'string');
+    need('SSLError', 'code', code, 'string', true);
     super(os.constants.errno.EPROTO, syscall, undefined, message);
     this.name = 'SSLError';
     if (code !== undefined) (this as { code: string }).code = code;
@@ -117,7 +139,7 @@ export function tlsError(e: unknown, syscall: string, address?: unknown): Socket
     (s as { cause?: unknown }).cause = e;
     return s;
   }
-  return new SSLError(err instanceof Error ? err.message : String(e), syscall, err?.code, e);
+  return new SSLError(err instanceof Error ? err.message : String(e), syscall, typeof err?.code === 'string' ? err.code : undefined, e);
 }
 
 /**
@@ -137,6 +159,8 @@ export class GaiError extends Error {
   readonly hostname?: string;
 
   constructor(errno: number, code: string, message: string, syscall: string, hostname?: string) {
+    checkLookupError('GaiError', errno, code, message, syscall);
+    need('GaiError', 'hostname', hostname, 'string', true);
     super(`${syscall} ${code}: ${message}${hostname === undefined ? '' : ` ${hostname}`}`);
     this.name = 'GaiError';
     this.code = code;
@@ -160,6 +184,7 @@ export class HostError extends Error {
   readonly syscall: string;
 
   constructor(errno: number, code: string, message: string, syscall: string) {
+    checkLookupError('HostError', errno, code, message, syscall);
     super(`${syscall} ${code}: ${message}`);
     this.name = 'HostError';
     this.code = code;
@@ -169,6 +194,13 @@ export class HostError extends Error {
 }
 
 /** The one errno -> error helper, for TypeScript and (registered) C++ alike. */
+function checkLookupError(cls: string, errno: unknown, code: unknown, message: unknown, syscall: unknown): void {
+  need(cls, 'errno', errno, 'integer');
+  need(cls, 'code', code, 'string');
+  need(cls, 'message', message, 'string');
+  need(cls, 'syscall', syscall, 'string');
+}
+
 export function socketError(errno: number, syscall: string, address?: unknown): SocketError {
   return new SocketError(errno, syscall, address);
 }

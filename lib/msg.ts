@@ -7,6 +7,7 @@ import { binding } from './binding';
 import { SOL_SOCKET, SCM_RIGHTS } from './constants.generated';
 import type { Address } from './address';
 import { cmsgRights, unpackRights } from './cmsg';
+import { checkInt } from './args';
 import type { Bytes, IoOptions, Socket } from './socket';
 
 /**
@@ -80,7 +81,7 @@ function unpackFds(result: [Buffer, Array<[number, number, Buffer]>, number, Add
  * @group Messages and fds
  */
 export async function recvFds(sock: Socket, bufsize: number, maxfds: number, flags = 0, opts?: IoOptions): Promise<RecvFdsResult> {
-  return unpackFds(await sock.recvmsg(bufsize, CMSG_SPACE(maxfds * INT), flags, opts));
+  return unpackFds(await sock.recvmsg(bufsize, CMSG_SPACE(checkMaxfds('recvFds', maxfds) * INT), flags, opts));
 }
 
 /**
@@ -88,5 +89,10 @@ export async function recvFds(sock: Socket, bufsize: number, maxfds: number, fla
  * @group Messages and fds
  */
 export function recvFdsSync(sock: Socket, bufsize: number, maxfds: number, flags = 0): RecvFdsResult {
-  return unpackFds(sock.recvmsgSync(bufsize, CMSG_SPACE(maxfds * INT), flags));
+  return unpackFds(sock.recvmsgSync(bufsize, CMSG_SPACE(checkMaxfds('recvFdsSync', maxfds) * INT), flags));
+}
+
+/** SCM_MAX_FD (253) fds fit one message on Linux; more would only grow the buffer. */
+function checkMaxfds(call: string, maxfds: unknown): number {
+  return checkInt(call, 'maxfds', maxfds, 0, 253);
 }

@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as tls from 'node:tls';
-import { argRangeError, argTypeError, checkBytes, checkSize } from './args';
+import { argRangeError, argTypeError, checkBytes, checkSize, describe } from './args';
 import { SocketError, tlsError } from './errors';
 import * as os from 'node:os';
 
@@ -86,7 +86,7 @@ export class SSLContext {
 
   constructor(purpose: Purpose = Purpose.SERVER_AUTH) {
     if (purpose !== Purpose.SERVER_AUTH && purpose !== Purpose.CLIENT_AUTH) {
-      throw new RangeError(`unknown purpose ${String(purpose)}: use Purpose.SERVER_AUTH or Purpose.CLIENT_AUTH`);
+      throw new RangeError(`unknown purpose ${describe(purpose)}: use Purpose.SERVER_AUTH or Purpose.CLIENT_AUTH`);
     }
     const client = purpose === Purpose.SERVER_AUTH;
     this.verifyMode = client ? CERT_REQUIRED : CERT_NONE;
@@ -115,6 +115,9 @@ export class SSLContext {
 
   /** ALPN protocols to offer or accept, in order of preference. */
   setAlpnProtocols(protocols: string[]): void {
+    if (!Array.isArray(protocols) || !protocols.every((p) => typeof p === 'string')) {
+      throw argTypeError('setAlpnProtocols', `protocols must be an array of strings, not ${describe(protocols)}`);
+    }
     this.#alpn = [...protocols];
   }
 
@@ -136,6 +139,7 @@ export class SSLContext {
    * socket gives an `SSLSocket<InetAddress>`.
    */
   wrapSocket<A extends Address>(sock: Socket<A>, opts: WrapOptions = {}): SSLSocket<A> {
+    if (opts === null || typeof opts !== 'object') throw argTypeError('wrapSocket', `options must be an object, not ${describe(opts)}`);
     if (!opts.serverSide && this.checkHostname && !opts.serverHostname) {
       throw new TypeError('checkHostname requires serverHostname (or set context.checkHostname = false)');
     }
@@ -369,6 +373,7 @@ export function createDefaultContext(
   purpose: Purpose = Purpose.SERVER_AUTH,
   opts: { cafile?: string; cadata?: string | Buffer } = {},
 ): SSLContext {
+  if (opts === null || typeof opts !== 'object') throw argTypeError('createDefaultContext', `options must be an object, not ${describe(opts)}`);
   const ctx = new SSLContext(purpose);
   if (opts.cafile !== undefined || opts.cadata !== undefined) ctx.loadVerifyLocations(opts);
   return ctx;

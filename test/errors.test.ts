@@ -458,3 +458,42 @@ describe('options and message arrays of the wrong shape are TypeErrors naming th
     }
   });
 });
+
+describe('constructors and helpers given the wrong types: TypeErrors naming them (fuzzer soft findings)', () => {
+  const typeError = (message: RegExp) => expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(message) });
+
+  it('the error classes check their arguments', () => {
+    expect(() => new SocketError(Symbol() as never, 'x')).toThrow(typeError(/^new SocketError\(\): errno must be an integer, not Symbol\(\)$/));
+    expect(() => new SocketError(1, {} as never)).toThrow(typeError(/^new SocketError\(\): syscall must be a string/));
+    expect(() => new SocketError(1, 'x', undefined, 5 as never)).toThrow(typeError(/^new SocketError\(\): message must be a string, not 5$/));
+    expect(() => new SocketTimeoutError(Symbol() as never)).toThrow(typeError(/^new SocketTimeoutError\(\): syscall must be a string/));
+    expect(() => new GaiError(NaN, 'EAI_NONAME', 'm', 'getaddrinfo')).toThrow(typeError(/^new GaiError\(\): errno must be an integer, not NaN$/));
+    expect(() => new GaiError(-2, 'EAI_NONAME', 'm', 'getaddrinfo', 5 as never)).toThrow(typeError(/hostname must be a string/));
+    expect(() => new HostError(1, Symbol() as never, 'm', 'gethostbyname')).toThrow(typeError(/^new HostError\(\): code must be a string/));
+    const revoked = Proxy.revocable([], {});
+    revoked.revoke();
+    expect(new SocketError(111, 'connect', revoked.proxy).message).toBe('connect ECONNREFUSED: Connection refused <address>');
+    expect(new SocketError(111, 'connect', ['127.0.0.1', 1]).message).toBe('connect ECONNREFUSED: Connection refused 127.0.0.1:1');
+  });
+
+  it('familyName / kindName / recvFds / TLS options', async () => {
+    const lib = await import('../lib/index');
+    expect(() => lib.familyName(Object.create(null))).toThrow(typeError(/^familyName\(\): family must be a number/));
+    expect(() => lib.kindName('1' as never)).toThrow(typeError(/^kindName\(\): type must be a number, not "1"$/));
+    expect(lib.familyName(AF_INET)).toBe('AF_INET');
+    const [a, c] = socketpair(AF_UNIX, SOCK_STREAM);
+    try {
+      expect(() => lib.recvFdsSync(a, 8, Symbol() as never)).toThrow(typeError(/^recvFdsSync\(\): maxfds must be an integer, not Symbol\(\)$/));
+      expect(() => lib.recvFdsSync(a, 8, 254)).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }));
+      await expect(lib.recvFds(a, 8, -1n as never)).rejects.toThrow(typeError(/^recvFds\(\): maxfds must be an integer, not -1n$/));
+      const ctx = lib.createDefaultContext();
+      expect(() => ctx.setAlpnProtocols(65535 as never)).toThrow(typeError(/^setAlpnProtocols\(\): protocols must be an array of strings, not 65535$/));
+      expect(() => ctx.wrapSocket(a, null as never)).toThrow(typeError(/^wrapSocket\(\): options must be an object, not null$/));
+      expect(() => lib.createDefaultContext(undefined, null as never)).toThrow(typeError(/^createDefaultContext\(\): options must be an object/));
+      expect(() => lib.createDefaultContext(Object.create(null))).toThrow(/^unknown purpose an instance of Object: use Purpose/);
+    } finally {
+      a.close();
+      c.close();
+    }
+  });
+});
