@@ -39,6 +39,13 @@ function formatAddressOf(address: unknown): string {
   return util.inspect(address);
 }
 
+/** An error class's constructor argument of the wrong type: TypeError naming the class (the error must not fail obscurely). */
+function need(cls: string, what: string, v: unknown, type: 'integer' | 'string', optional = false): void {
+  if (optional && v === undefined) return;
+  if (type === 'integer' ? typeof v === 'number' && Number.isInteger(v) : typeof v === 'string') return;
+  throw argTypeError(`new ${cls}`, `${what} must be ${type === 'integer' ? 'an integer' : 'a string'}, not ${describe(v)}`);
+}
+
 /**
  * An OS error from a socket call: Python's `OSError`. `code` is the errno name
  * (`'ECONNREFUSED'`), `errno` the positive C value (equal to
@@ -55,13 +62,6 @@ function formatAddressOf(address: unknown): string {
  * ```
  * @group Errors
  */
-/** An error class's constructor argument of the wrong type: TypeError naming the class (the error must not fail obscurely). */
-function need(cls: string, what: string, v: unknown, type: 'integer' | 'string', optional = false): void {
-  if (optional && v === undefined) return;
-  if (type === 'integer' ? typeof v === 'number' && Number.isInteger(v) : typeof v === 'string') return;
-  throw argTypeError(`new ${cls}`, `${what} must be ${type === 'integer' ? 'an integer' : 'a string'}, not ${describe(v)}`);
-}
-
 export class SocketError extends Error {
   /** The errno name, e.g. `'ECONNREFUSED'`. */
   readonly code: string;
@@ -193,7 +193,7 @@ export class HostError extends Error {
   }
 }
 
-/** The one errno -> error helper, for TypeScript and (registered) C++ alike. */
+/** GaiError's and HostError's arguments (need). */
 function checkLookupError(cls: string, errno: unknown, code: unknown, message: unknown, syscall: unknown): void {
   need(cls, 'errno', errno, 'integer');
   need(cls, 'code', code, 'string');
@@ -201,6 +201,7 @@ function checkLookupError(cls: string, errno: unknown, code: unknown, message: u
   need(cls, 'syscall', syscall, 'string');
 }
 
+/** The one errno -> error helper, for TypeScript and (registered) C++ alike. */
 export function socketError(errno: number, syscall: string, address?: unknown): SocketError {
   return new SocketError(errno, syscall, address);
 }

@@ -199,9 +199,11 @@ const opConnectDone: Op<undefined, Address, undefined> = (ch, addr) => {
  * `Socket` with the constructor type {@link SocketConstructor}, which types
  * a socket's addresses by the family and type given (lib/index.ts); the
  * class's documentation is there, and in the API docs this class is that
- * `Socket` (scripts/typedoc-plugin.mjs points references here to it).
+ * `Socket` (hence `@internal` here; scripts/typedoc-plugin.mjs points
+ * references to this class at that page).
  * @typeParam A - The address type of the socket's family ({@link AddressOf}).
  * @typeParam From - The address type `recvfrom` returns ({@link RecvfromAddressOf}).
+ * @internal
  */
 export class Socket<A extends Address = Address, From extends A | null = A | null> {
   readonly #io: Channel;
