@@ -7,6 +7,7 @@
 import { Duplex, type DuplexOptions } from 'node:stream';
 import type { Socket } from './socket';
 import { SHUT_WR } from './constants.generated';
+import { argTypeError, describe } from './args';
 
 /**
  * Options of {@link Socket.makefile}.
@@ -41,6 +42,8 @@ export class SocketStream extends Duplex {
   #spare: Buffer | null = null;
 
   constructor(socket: Socket, mode: string, opts: MakefileOptions = {}) {
+    if (typeof mode !== 'string') throw argTypeError('new SocketStream', `mode must be a string such as 'rb' or 'rw', not ${describe(mode)}`);
+    if (opts === null || typeof opts !== 'object') throw argTypeError('new SocketStream', `options must be an object, not ${describe(opts)}`);
     const m = mode.replace('b', '');
     if (!['r', 'w', 'rw', 'wr'].includes(m) || mode.split('b').length > 2) {
       throw new RangeError(`invalid makefile mode ${JSON.stringify(mode)}: use 'r', 'w', 'rw' (optionally with 'b')`);

@@ -546,8 +546,18 @@ export class Channel {
     if (cb !== null && !had) this.#hold(owner);
     else if (cb === null && had) this.#unhold();
     const err = this.#arm(cb === null ? dir : 0, cb !== null);
-    if (err !== 0) {
-      this.setCallback(owner, dir, null, name);
+    if (err !== 0 && cb !== null) {
+      // The fd cannot be watched (#arm failed every waiter): the callback is
+      // not kept. Cleared here, not by setCallback(null), whose own #arm
+      // would fail again while the other direction's callback is set.
+      if (dir === READ) {
+        this.#onReadable = null;
+        this.#readRes = null;
+      } else {
+        this.#onWritable = null;
+        this.#writeRes = null;
+      }
+      this.#unhold();
       throw socketError(err, name);
     }
   }

@@ -18,6 +18,7 @@ import {
   SO_REUSEADDR,
   SO_RCVBUF,
   type Address,
+  SocketStream,
 } from '../lib/index';
 import { binding } from '../lib/binding';
 import { b, cleanup, track } from './helpers';
@@ -452,6 +453,8 @@ describe('options and message arrays of the wrong shape are TypeErrors naming th
     try {
       expect(() => a.makefile(5 as never)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: "makefile(): mode must be a string such as 'rb' or 'rw', not number" }));
       expect(() => a.makefile('rb', null as never)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: 'makefile(): options must be an object, not null' }));
+      expect(() => new SocketStream(a, undefined as never)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE', message: "new SocketStream(): mode must be a string such as 'rb' or 'rw', not undefined" }));
+      expect(() => new SocketStream(a, 'rb', null as never)).toThrow(expect.objectContaining({ name: 'TypeError', message: 'new SocketStream(): options must be an object, not null' }));
     } finally {
       a.close();
       c.close();

@@ -86,6 +86,18 @@ describe('an fd closed behind the socket\'s back (issue 8.1)', () => {
     expect(() => a.close()).toThrow(expect.objectContaining({ code: 'EBADF' }));
   });
 
+  it('a callback set on one direction, the fd closed behind the back, a callback on the other: EBADF, not a stack overflow', () => {
+    const [a, c] = track(socketpair());
+    a.onWritable(() => {});
+    fs.closeSync(a.fileno());
+    // Failing to arm used to clear the new callback by re-arming, which failed
+    // again while the other direction's callback was set: endless recursion.
+    expect(() => a.onReadable(() => {})).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'onReadable' }));
+    expect(() => a.onWritable(null)).not.toThrow();
+    expect(() => a.close()).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'close' }));
+    c.close();
+  });
+
   it('an async recv after the fd was closed behind the socket rejects with EBADF', async () => {
     const [a, c] = track(socketpair(AF_UNIX, SOCK_DGRAM));
     fs.closeSync(a.fileno());
